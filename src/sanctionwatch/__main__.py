@@ -1,0 +1,5 @@
+"""Allow ``python -m sanctionwatch``."""
+
+from sanctionwatch.cli.app import main
+
+main()

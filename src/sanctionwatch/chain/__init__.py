@@ -1,0 +1,1 @@
+"""Chain data: the chain registry, per-chain address validation, readers and the ingest."""

@@ -1,0 +1,797 @@
+"""Ingest of transfer files: stage -> validate -> encode -> store, one transaction per file.
+
+The same steps serve every reader:
+
+1. the reader stages text rows (``_stage_transfers``, ``_stage_outputs``, ...);
+2. every distinct address is validated once per chain (EVM lower/upper case in SQL, the
+   rest in Python on the distinct values only), every number and time is parsed in SQL;
+3. a line with any problem is rejected as a whole, with the first reason and its raw text;
+4. rows already in the store (same chain, tx_hash, kind, position) or repeated in the
+   file are duplicates and are not inserted again (re-ingest adds nothing);
+5. new addresses get integer ids, transfers are inserted sorted by (from_id, block_time);
+6. the ingest log records the file's sha256 and its counts.
+
+Everything for one file happens inside one DuckDB transaction: a crash or kill leaves
+the store as it was before the file.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from sanctionwatch.chain.addresses import address_problem
+from sanctionwatch.chain.chains import ALIASES, CHAINS, get_chain
+from sanctionwatch.chain.readers import READERS, ReadOptions, Staged
+from sanctionwatch.chain.readers.base import open_text_bytes
+from sanctionwatch.errors import FormatError, InputError
+from sanctionwatch.store.db import Store
+from sanctionwatch.store.dictionary import assign_address_ids
+from sanctionwatch.store.ingestlog import (
+    FileHasher,
+    FileResult,
+    next_file_id,
+    summarize_rejects,
+    write_log,
+)
+
+Progress = Callable[[str], None]
+
+
+def ingest_transfer_files(
+    store: Store,
+    paths: Iterable[Path],
+    fmt: str,
+    options: ReadOptions,
+    progress: Progress | None = None,
+) -> list[FileResult]:
+    """Ingest each file in its own transaction; return one result per file."""
+    return [ingest_transfer_file(store, p, fmt, options, progress) for p in paths]
+
+
+def ingest_transfer_file(
+    store: Store,
+    path: Path,
+    fmt: str,
+    options: ReadOptions,
+    progress: Progress | None = None,
+    *,
+    source_name: str | None = None,
+) -> FileResult:
+    """Ingest one file atomically. ``source_name`` replaces the path in the log and rejects
+    (e.g. ``rpc:URL#blocks=A:B`` for data fetched from a node into a temporary file)."""
+    if fmt not in READERS:
+        raise InputError(f"Unknown format {fmt!r}; use one of: {', '.join(READERS)}.")
+    if not path.is_file():
+        raise InputError(f"{path}: no such file.")
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    hasher = FileHasher(path)
+    reader = READERS[fmt]()
+    step = progress or (lambda _msg: None)
+    con = store.con
+    with store.transaction():
+        file_id = next_file_id(con)
+        step(f"{path.name}: reading")
+        try:
+            staged = reader.stage(con, path, options)
+        except duckdb.Error as exc:
+            raise FormatError(f"{path}: cannot be read as {fmt} ({_first(exc)}).") from exc
+        result = FileResult(
+            path=source_name or str(path),
+            format=staged.format if fmt != "parquet" else "parquet",
+            file_id=file_id,
+            sha256="",
+            chain=options.chain.name,
+        )
+        result.rows_read = staged.rows_read
+        result.skipped_reasons = dict(staged.skipped)
+        result.notes.extend(staged.notes)
+        step(f"{path.name}: validating {staged.rows_read:,} rows")
+        _Pipeline(con, path, file_id, options, staged, result).run(step)
+        result.sha256 = hasher.hexdigest()
+        write_log(con, result, started, options.to_dict())
+        summarize_rejects(con, result)
+    result.seconds = time.perf_counter() - clock
+    return result
+
+
+def _first(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
+class _Pipeline:
+    """The validation and insert steps for one staged file (inside its transaction)."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        path: Path,
+        file_id: int,
+        options: ReadOptions,
+        staged: Staged,
+        result: FileResult,
+    ) -> None:
+        self.con = con
+        self.path = path
+        self.file_id = file_id
+        self.options = options
+        self.staged = staged
+        self.result = result
+
+    def q(self, sql: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
+        return self.con.execute(sql, params or []).fetchall()
+
+    def run(self, step: Progress) -> None:
+        self._chain_table()
+        if not self.staged.utxo:
+            self._empty_utxo_stage()
+        self._validate_addresses()
+        self._resolve_assets()
+        self._type_transfers()
+        self._type_utxo()
+        self._type_blocks()
+        self._collect_rejects()
+        step(f"{self.path.name}: storing")
+        self._store_addresses_and_assets()
+        self._insert_blocks()
+        self._insert_transfers()
+        self._insert_utxo()
+        self._insert_memos()
+        self._count_lines()
+        for name in ("_raw", "_lines", "_tx", "_typed", "_good"):
+            self.con.execute(f"DROP TABLE IF EXISTS {name}")
+
+    # -- reference tables ----------------------------------------------------------------
+    def _chain_table(self) -> None:
+        rows = [(c.name, c.name, c.family) for c in CHAINS.values()]
+        rows += [(alias, CHAINS[name].name, CHAINS[name].family) for alias, name in ALIASES.items()]
+        self.con.register(
+            "_chain_rows",
+            pa.table(
+                {
+                    "name": [r[0] for r in rows],
+                    "chain": [r[1] for r in rows],
+                    "family": [r[2] for r in rows],
+                }
+            ),
+        )
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _chains AS SELECT * FROM _chain_rows")
+        self.con.unregister("_chain_rows")
+
+    def _empty_utxo_stage(self) -> None:
+        from sanctionwatch.chain.readers.bitcoin_etl import create_utxo_stage_tables
+
+        create_utxo_stage_tables(self.con)
+
+    # -- addresses -----------------------------------------------------------------------
+    def _validate_addresses(self) -> None:
+        """``_addr(chain, raw, address, problem)`` for every distinct address in the file."""
+        self.con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _addr AS
+            WITH raw AS (
+                SELECT chain, from_address AS raw FROM _stage_transfers
+                UNION SELECT chain, to_address FROM _stage_transfers
+                UNION SELECT chain, asset FROM _stage_transfers
+                      WHERE asset LIKE '0x%' OR asset LIKE 'T%' OR asset LIKE '41%'
+                UNION SELECT chain, address FROM _stage_outputs
+                UNION SELECT chain, address FROM _stage_inputs
+            )
+            SELECT c.chain, c.family, raw.raw,
+                   CASE WHEN c.family = 'evm' AND regexp_full_match(raw.raw, '0x[0-9a-f]{40}')
+                          THEN raw.raw
+                        WHEN c.family = 'evm' AND regexp_full_match(raw.raw, '0x[0-9A-F]{40}')
+                          THEN lower(raw.raw)
+                        WHEN c.family <> 'evm' AND EXISTS (
+                            SELECT 1 FROM addresses a
+                            WHERE a.chain = c.chain AND a.address = raw.raw)
+                          THEN raw.raw
+                   END AS address,
+                   CAST(NULL AS VARCHAR) AS problem
+            FROM raw JOIN _chains c ON c.name = lower(trim(raw.chain))
+            WHERE raw.raw IS NOT NULL
+            """
+        )
+        pending = self.q("SELECT chain, raw FROM _addr WHERE address IS NULL")
+        if not pending:
+            return
+        chains, raws, addresses, problems = [], [], [], []
+        for chain_name, raw in pending:
+            canonical, problem = address_problem(get_chain(str(chain_name)), str(raw))
+            chains.append(chain_name)
+            raws.append(raw)
+            addresses.append(canonical)
+            problems.append(problem)
+        self.con.register(
+            "_addr_checked_rows",
+            pa.table(
+                {
+                    "chain": pa.array(chains, pa.string()),
+                    "raw": pa.array(raws, pa.string()),
+                    "address": pa.array(addresses, pa.string()),
+                    "problem": pa.array(problems, pa.string()),
+                }
+            ),
+        )
+        self.con.execute(
+            """
+            UPDATE _addr SET address = c.address, problem = c.problem
+            FROM _addr_checked_rows c WHERE _addr.chain = c.chain AND _addr.raw = c.raw
+            """
+        )
+        self.con.unregister("_addr_checked_rows")
+
+    # -- assets --------------------------------------------------------------------------
+    def _resolve_assets(self) -> None:
+        """``_asset(chain, raw, asset, asset_id, kind, symbol, decimals, problem)``."""
+        raw_assets = self.q(
+            """
+            SELECT DISTINCT c.chain, s.asset FROM _stage_transfers s
+            JOIN _chains c ON c.name = lower(trim(s.chain))
+            """
+        )
+        known = self.q("SELECT id, chain, asset, kind, symbol, decimals FROM assets")
+        by_key = {(str(r[1]), str(r[2])): r for r in known}
+        by_symbol: dict[tuple[str, str], tuple[object, ...]] = {}
+        for r in known:
+            if r[4] is not None:
+                by_symbol.setdefault((str(r[1]), str(r[4]).upper()), r)
+        rows: list[tuple[object, ...]] = []
+        for chain_name, raw_value in raw_assets:
+            chain = get_chain(str(chain_name))
+            raw = "native" if raw_value is None else str(raw_value).strip()
+            asset: str | None = None
+            problem: str | None = None
+            kind = "token"
+            if raw.lower() in ("native", "", chain.native_symbol.lower()):
+                asset, kind = "native", "native"
+            elif address_problem(chain, raw)[0] is not None:
+                asset = address_problem(chain, raw)[0]
+            elif (chain.name, raw.upper()) in by_symbol:
+                hit = by_symbol[(chain.name, raw.upper())]
+                asset, kind = str(hit[2]), str(hit[3])
+            elif raw.startswith(("0x", "T")) and chain.family != "bitcoin":
+                problem = f"asset {raw!r} is not a valid {chain.name} token contract address"
+            else:
+                problem = (
+                    f"unknown asset {raw!r} on {chain.name}: give a token contract "
+                    "address or a known symbol"
+                )
+            hit = by_key.get((chain.name, asset)) if asset else None
+            decimals = self.options.decimals.get(raw, self.options.decimals.get(asset or ""))
+            if decimals is None and hit is not None and hit[5] is not None:
+                decimals = int(str(hit[5]))
+            rows.append(
+                (
+                    chain.name,
+                    raw_value,
+                    asset,
+                    None if hit is None else hit[0],
+                    kind,
+                    None if hit is None else hit[4],
+                    decimals,
+                    problem,
+                )
+            )
+        cols = ["chain", "raw", "asset", "asset_id", "kind", "symbol", "decimals", "problem"]
+        types = [
+            pa.string(),
+            pa.string(),
+            pa.string(),
+            pa.int32(),
+            pa.string(),
+            pa.string(),
+            pa.int32(),
+            pa.string(),
+        ]
+        self.con.register(
+            "_asset_rows",
+            pa.table(
+                {
+                    c: pa.array([r[i] for r in rows], t)
+                    for i, (c, t) in enumerate(zip(cols, types, strict=True))
+                }
+            ),
+        )
+        self.con.execute("CREATE OR REPLACE TEMP TABLE _asset AS SELECT * FROM _asset_rows")
+        self.con.unregister("_asset_rows")
+
+    # -- typed rows ----------------------------------------------------------------------
+    def _types(self, table: str) -> dict[str, str]:
+        return {str(r[0]): str(r[1]) for r in self.q(f"DESCRIBE {table}")}
+
+    @staticmethod
+    def _time_sql(column: str, data_type: str) -> str:
+        if data_type.startswith("TIMESTAMP WITH"):
+            return f"CAST({column} AS TIMESTAMP)"
+        if data_type.startswith("TIMESTAMP") or data_type == "DATE":
+            return f"CAST({column} AS TIMESTAMP)"
+        if data_type in ("BIGINT", "INTEGER", "HUGEINT", "UBIGINT", "UINTEGER"):
+            return f"make_timestamp(CAST({column} AS BIGINT) * 1000000)"
+        text = f"trim(CAST({column} AS VARCHAR))"
+        return (
+            f"CASE WHEN regexp_full_match({text}, '[0-9]{{1,12}}') "
+            f"THEN make_timestamp(CAST({text} AS BIGINT) * 1000000) "
+            f"ELSE TRY_CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP) END"
+        )
+
+    @staticmethod
+    def _int_sql(column: str, data_type: str) -> str:
+        if data_type in (
+            "BIGINT",
+            "INTEGER",
+            "SMALLINT",
+            "TINYINT",
+            "HUGEINT",
+            "UBIGINT",
+            "UINTEGER",
+        ):
+            return f"CAST({column} AS BIGINT)"
+        text = f"trim(CAST({column} AS VARCHAR))"
+        return f"CASE WHEN regexp_full_match({text}, '[0-9]+') THEN TRY_CAST({text} AS BIGINT) END"
+
+    @staticmethod
+    def _amount_sql(column: str, data_type: str, unit: str, decimals: str) -> str:
+        """Exact HUGEINT base units from text/integer/decimal columns (NULL if unusable)."""
+        if data_type in (
+            "BIGINT",
+            "INTEGER",
+            "SMALLINT",
+            "TINYINT",
+            "HUGEINT",
+            "UBIGINT",
+            "UINTEGER",
+            "UHUGEINT",
+        ) or data_type.endswith(",0)"):
+            base = f"TRY_CAST({column} AS HUGEINT)"
+            if unit == "whole":
+                return f"TRY_CAST(CAST({column} AS VARCHAR) || repeat('0', {decimals}) AS HUGEINT)"
+            return base
+        text = f"trim(CAST({column} AS VARCHAR))"
+        whole = (
+            f"CASE WHEN regexp_full_match({text}, '[0-9]+(\\.[0-9]*)?') "
+            f"AND length(split_part({text} || '.', '.', 2)) <= {decimals} "
+            f"THEN TRY_CAST(split_part({text}, '.', 1) || "
+            f"rpad(split_part({text} || '.', '.', 2), {decimals}, '0') AS HUGEINT) END"
+        )
+        base = (
+            f"CASE WHEN regexp_full_match({text}, '[0-9]+') THEN TRY_CAST({text} AS HUGEINT) "
+            f"WHEN regexp_full_match({text}, '0x[0-9a-fA-F]+') "
+            f"THEN TRY_CAST({text} AS HUGEINT) END"
+        )
+        return whole if unit == "whole" else base
+
+    @staticmethod
+    def _amount_problem_sql(column: str, data_type: str, unit: str, decimals: str) -> str:
+        text = f"trim(CAST({column} AS VARCHAR))"
+        if unit == "whole":
+            return (
+                f"CASE WHEN {column} IS NULL THEN 'amount is missing' "
+                f"WHEN {decimals} IS NULL THEN 'amount has a decimal point but the asset''s "
+                f"decimals are unknown; give --decimals ASSET=N' "
+                f"WHEN NOT regexp_full_match({text}, '[0-9]+(\\.[0-9]*)?') "
+                f"THEN 'amount is not a non-negative decimal number' "
+                f"WHEN length(split_part({text} || '.', '.', 2)) > {decimals} "
+                f"THEN 'amount has more decimal places than the asset has' "
+                f"ELSE 'amount exceeds the 128-bit range' END"
+            )
+        return (
+            f"CASE WHEN {column} IS NULL THEN 'amount is missing' "
+            f"WHEN regexp_full_match({text}, '-[0-9]+') THEN 'amount is negative' "
+            f"WHEN regexp_full_match({text}, '[0-9]+|0x[0-9a-fA-F]+') "
+            f"THEN 'amount exceeds the 128-bit range' "
+            f"ELSE 'amount is not an integer in base units' END"
+        )
+
+    def _type_transfers(self) -> None:
+        t = self._types("_stage_transfers")
+        unit = (
+            self.con.execute("SELECT any_value(amount_unit) FROM _stage_transfers").fetchall()[0][0]
+            or "base"
+        )
+        dec = "a.decimals"
+        amount = self._amount_sql("s.amount", t["amount"], str(unit), dec)
+        amount_problem = self._amount_problem_sql("s.amount", t["amount"], str(unit), dec)
+        block_time = self._time_sql("s.block_time", t["block_time"])
+        block_number = self._int_sql("s.block_number", t["block_number"])
+        usd = "TRY_CAST(s.usd_value AS DECIMAL(38, 6))"
+        self.con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _typed AS
+            WITH base AS (
+                SELECT s.line, c.chain, c.family, s.kind, coalesce(s.position, '') AS position,
+                       CASE WHEN c.family = 'tron'
+                            THEN regexp_replace(lower(trim(s.tx_hash)), '^0x', '')
+                            ELSE lower(trim(s.tx_hash)) END AS _hash,
+                       {block_number} AS block_number, {block_time} AS block_time,
+                       s.block_number AS _block_number_text,
+                       s.from_address AS _from_raw, s.to_address AS _to_raw,
+                       fa.address AS from_address, fa.problem AS _from_problem,
+                       ta.address AS to_address, ta.problem AS _to_problem,
+                       a.asset, a.asset_id, a.problem AS _asset_problem,
+                       {amount} AS amount, {amount_problem} AS _amount_problem,
+                       {usd} AS usd_value, s.usd_value AS _usd_text, s.success, s.chain AS _chain
+                FROM _stage_transfers s
+                LEFT JOIN _chains c ON c.name = lower(trim(s.chain))
+                LEFT JOIN _addr fa ON fa.chain = c.chain AND fa.raw = s.from_address
+                LEFT JOIN _addr ta ON ta.chain = c.chain AND ta.raw = s.to_address
+                LEFT JOIN _asset a ON a.chain = c.chain
+                     AND a.raw IS NOT DISTINCT FROM s.asset
+            ),
+            filled AS (
+                SELECT base.* REPLACE (coalesce(base.block_time, b.block_time, sb.block_time)
+                                       AS block_time)
+                FROM base
+                LEFT JOIN blocks b ON b.chain = base.chain AND b.number = base.block_number
+                LEFT JOIN (SELECT chain, TRY_CAST(number AS BIGINT) AS number,
+                                  any_value(make_timestamp(TRY_CAST(block_time AS BIGINT)
+                                                           * 1000000)) AS block_time
+                           FROM _stage_blocks GROUP BY ALL) sb
+                     ON sb.chain = base.chain AND sb.number = base.block_number
+            )
+            SELECT line, chain, _hash AS tx_hash, kind, position, block_number, block_time,
+                   from_address, to_address, asset, asset_id, amount, usd_value, success,
+                   CASE
+                     WHEN chain IS NULL THEN 'unknown chain ' || coalesce(_chain, '(empty)')
+                     WHEN _hash IS NULL THEN 'transaction hash is missing'
+                     WHEN _hash LIKE 'block:%'
+                          AND NOT regexp_full_match(_hash, 'block:[0-9]+:[0-9]+')
+                       THEN 'block number or transaction index is not an integer'
+                     WHEN _hash NOT LIKE 'block:%' AND (
+                          (family = 'evm' AND NOT regexp_full_match(_hash, '0x[0-9a-f]{{64}}'))
+                          OR (family <> 'evm' AND NOT regexp_full_match(_hash, '[0-9a-f]{{64}}')))
+                       THEN CASE family WHEN 'evm'
+                         THEN 'transaction hash is not 0x followed by 64 hex digits'
+                         ELSE 'transaction id is not 64 hex digits' END
+                     WHEN _block_number_text IS NOT NULL AND block_number IS NULL
+                       THEN 'block number is not a non-negative integer'
+                     WHEN block_time IS NULL
+                       THEN 'block time is missing or unreadable (unix seconds or ISO 8601), '
+                            || 'and the block is not in the store'
+                     WHEN _from_raw IS NULL AND kind NOT IN ('withdrawal', 'output')
+                       THEN 'from_address is missing'
+                     WHEN _from_problem IS NOT NULL THEN 'from_address: ' || _from_problem
+                     WHEN _to_raw IS NULL AND kind <> 'tx' THEN 'to_address is missing'
+                     WHEN _to_problem IS NOT NULL THEN 'to_address: ' || _to_problem
+                     WHEN _asset_problem IS NOT NULL THEN _asset_problem
+                     WHEN amount IS NULL THEN _amount_problem
+                     WHEN amount < 0 THEN 'amount is negative'
+                     WHEN _usd_text IS NOT NULL AND usd_value IS NULL
+                       THEN 'usd_value is not a decimal number'
+                   END AS reason
+            FROM filled
+            """
+        )
+
+    def _type_utxo(self) -> None:
+        if not self.staged.utxo:
+            self.con.execute(
+                "CREATE OR REPLACE TEMP TABLE _typed_outputs AS SELECT * FROM "
+                "(SELECT 1 AS line, '' AS reason) WHERE false"
+            )
+            self.con.execute(
+                "CREATE OR REPLACE TEMP TABLE _typed_inputs AS SELECT * FROM _typed_outputs"
+            )
+            return
+        time_o = self._time_sql("o.block_time", "VARCHAR")
+        for kind, table, index_col in (
+            ("outputs", "_stage_outputs", "vout"),
+            ("inputs", "_stage_inputs", "vin"),
+        ):
+            extra = (
+                "o.script_type, o.is_coinbase"
+                if kind == "outputs"
+                else "lower(o.prev_txid) AS prev_txid, "
+                "TRY_CAST(o.prev_vout AS INTEGER) AS prev_vout"
+            )
+            extra_reason = (
+                ""
+                if kind == "outputs"
+                else "WHEN NOT regexp_full_match(coalesce(lower(o.prev_txid), ''), '[0-9a-f]{64}') "
+                "OR TRY_CAST(o.prev_vout AS INTEGER) IS NULL "
+                "THEN 'an input does not name the output it spends' "
+            )
+            value_rule = (
+                "WHEN o.value IS NULL THEN NULL "
+                if kind == "inputs"
+                else "WHEN o.value IS NULL THEN 'an output has no value' "
+            )
+            self.con.execute(
+                f"""
+                CREATE OR REPLACE TEMP TABLE _typed_{kind} AS
+                SELECT o.line, c.chain, lower(o.txid) AS txid,
+                       TRY_CAST(o.{index_col} AS INTEGER) AS {index_col},
+                       a.address, TRY_CAST(o.value AS HUGEINT) AS value,
+                       TRY_CAST(o.block_number AS BIGINT) AS block_number,
+                       {time_o} AS block_time, {extra},
+                       CASE
+                         WHEN NOT regexp_full_match(coalesce(lower(o.txid), ''), '[0-9a-f]{{64}}')
+                           THEN 'txid is not 64 hex digits'
+                         WHEN TRY_CAST(o.{index_col} AS INTEGER) IS NULL
+                           THEN '{kind[:-1]} index is not an integer'
+                         {extra_reason}
+                         WHEN a.problem IS NOT NULL
+                           THEN '{kind[:-1]} address ' || o.address || ': ' || a.problem
+                         {value_rule}
+                         WHEN TRY_CAST(o.value AS HUGEINT) IS NULL
+                              OR TRY_CAST(o.value AS HUGEINT) < 0
+                           THEN 'a {kind[:-1]} value is not a non-negative integer (satoshi)'
+                         WHEN {time_o} IS NULL THEN 'block_timestamp is unreadable'
+                       END AS reason
+                FROM {table} o
+                JOIN _chains c ON c.name = o.chain
+                LEFT JOIN _addr a ON a.chain = c.chain AND a.raw = o.address
+                """
+            )
+
+    def _type_blocks(self) -> None:
+        time_b = self._time_sql("block_time", "VARCHAR")
+        self.con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _typed_blocks AS
+            SELECT line, chain, TRY_CAST(number AS BIGINT) AS number, lower(hash) AS hash,
+                   {time_b} AS block_time,
+                   CASE WHEN TRY_CAST(number AS BIGINT) IS NULL
+                          THEN 'block number is not an integer'
+                        WHEN {time_b} IS NULL THEN 'block timestamp is unreadable' END AS reason
+            FROM _stage_blocks
+            """
+        )
+
+    # -- rejects -------------------------------------------------------------------------
+    def _collect_rejects(self) -> None:
+        """One reject per bad line (first reason); staged rows of bad lines are dropped."""
+        self.con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _bad AS
+            SELECT line, arg_min(reason, ord) AS reason FROM (
+                SELECT line, reason, 1 AS ord FROM _typed WHERE reason IS NOT NULL
+                UNION ALL SELECT line, reason, 2 FROM _typed_outputs WHERE reason IS NOT NULL
+                UNION ALL SELECT line, reason, 3 FROM _typed_inputs WHERE reason IS NOT NULL
+                UNION ALL SELECT line, reason, 4 FROM _typed_blocks WHERE reason IS NOT NULL
+            ) GROUP BY line
+            """
+        )
+        bad_lines = [int(str(r[0])) for r in self.q("SELECT line FROM _bad ORDER BY line")]
+        raw_text = self._raw_lines(set(bad_lines)) if bad_lines else {}
+        if raw_text:
+            self.con.register(
+                "_raw_text_rows",
+                pa.table(
+                    {
+                        "line": pa.array(list(raw_text), pa.int64()),
+                        "raw": pa.array(list(raw_text.values()), pa.string()),
+                    }
+                ),
+            )
+        else:
+            self.con.execute(
+                "CREATE OR REPLACE TEMP VIEW _raw_text_rows AS "
+                "SELECT CAST(NULL AS BIGINT) AS line, CAST(NULL AS VARCHAR) AS raw WHERE false"
+            )
+        self.con.execute(
+            """
+            INSERT INTO rejects
+            SELECT ?, ?, line, reason, raw FROM (
+                SELECT b.line, b.reason, r.raw FROM _bad b
+                LEFT JOIN _raw_text_rows r USING (line)
+                UNION ALL SELECT line, reason, raw FROM _rejects
+            ) ORDER BY line
+            """,
+            [self.file_id, self.result.path],
+        )
+        if raw_text:
+            self.con.unregister("_raw_text_rows")
+        else:
+            self.con.execute("DROP VIEW _raw_text_rows")
+        for table in ("_typed", "_typed_outputs", "_typed_inputs", "_typed_blocks"):
+            self.con.execute(f"DELETE FROM {table} WHERE line IN (SELECT line FROM _bad)")
+
+    def _raw_lines(self, lines: set[int]) -> dict[int, str]:
+        """The exact text of the given physical lines (one extra pass, only on rejects)."""
+        found: dict[int, str] = {}
+        last = max(lines)
+        try:
+            with open_text_bytes(self.path) as fh:
+                for number, raw in enumerate(fh, start=1):
+                    if number in lines:
+                        found[number] = raw.decode("utf-8", "replace").rstrip("\r\n")
+                    if number >= last:
+                        break
+        except (OSError, EOFError):
+            pass  # the raw text is a courtesy; the reason and line are already recorded
+        return found
+
+    # -- inserts -------------------------------------------------------------------------
+    def _store_addresses_and_assets(self) -> None:
+        self.con.execute(
+            """
+            CREATE OR REPLACE TEMP VIEW _good_addresses AS
+            SELECT chain, from_address AS address FROM _typed
+            UNION SELECT chain, to_address FROM _typed
+            UNION SELECT chain, asset FROM _typed WHERE asset NOT IN ('native', 'USD')
+                  AND asset_id IS NULL
+            UNION SELECT chain, address FROM _typed_outputs
+            UNION SELECT chain, address FROM _typed_inputs
+            """
+        ) if self.staged.utxo else self.con.execute(
+            """
+            CREATE OR REPLACE TEMP VIEW _good_addresses AS
+            SELECT chain, from_address AS address FROM _typed
+            UNION SELECT chain, to_address FROM _typed
+            UNION SELECT chain, asset FROM _typed WHERE asset NOT IN ('native', 'USD')
+                  AND asset_id IS NULL
+            """
+        )
+        new_addresses = assign_address_ids(self.con, "_good_addresses")
+        self.result.table_rows["addresses"] = new_addresses
+        # New token contracts become assets with unknown symbol/decimals.
+        self.con.execute(
+            """
+            INSERT INTO assets
+            SELECT (SELECT coalesce(max(id), 0) FROM assets)
+                   + row_number() OVER (ORDER BY chain, asset), chain, asset, 'token', NULL,
+                   NULL
+            FROM (SELECT DISTINCT chain, asset FROM _typed WHERE asset_id IS NULL) n
+            WHERE NOT EXISTS (SELECT 1 FROM assets a WHERE a.chain = n.chain
+                              AND a.asset = n.asset)
+            """
+        )
+        self.con.execute(
+            """
+            UPDATE _typed SET asset_id = a.id FROM assets a
+            WHERE _typed.asset_id IS NULL AND a.chain = _typed.chain AND a.asset = _typed.asset
+            """
+        )
+
+    def _insert_blocks(self) -> None:
+        n = self.q(
+            """
+            INSERT INTO blocks
+            SELECT DISTINCT ON (chain, number) chain, number, hash, block_time, ?
+            FROM _typed_blocks b
+            WHERE NOT EXISTS (SELECT 1 FROM blocks x WHERE x.chain = b.chain
+                              AND x.number = b.number)
+            ORDER BY chain, number, line
+            """,
+            [self.file_id],
+        )
+        self.result.table_rows["blocks"] = int(str(n[0][0])) if n else 0
+
+    def _insert_transfers(self) -> None:
+        # First row of each key in the file wins; later ones are duplicates.
+        self.con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _good AS
+            SELECT * FROM _typed
+            QUALIFY row_number() OVER (PARTITION BY chain, tx_hash, kind, position
+                                       ORDER BY line) = 1
+            """
+        )
+        bounds = self.q("SELECT min(block_time), max(block_time) FROM _good")
+        lo, hi = bounds[0]
+        self.con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _new_transfers AS
+            SELECT g.* FROM _good g
+            WHERE NOT EXISTS (
+                SELECT 1 FROM transfers t
+                WHERE t.block_time BETWEEN ? AND ?
+                  AND t.chain = g.chain AND t.tx_hash = g.tx_hash AND t.kind = g.kind
+                  AND t.position = g.position)
+            """,
+            [lo, hi],
+        )
+        n = self.q(
+            """
+            INSERT INTO transfers
+            SELECT n.chain, n.tx_hash, n.kind, n.position, n.block_number, n.block_time,
+                   fa.id, ta.id, n.asset_id, n.amount, n.usd_value, n.success, ?, n.line
+            FROM _new_transfers n
+            LEFT JOIN addresses fa ON fa.chain = n.chain AND fa.address = n.from_address
+            LEFT JOIN addresses ta ON ta.chain = n.chain AND ta.address = n.to_address
+            ORDER BY fa.id, n.block_time
+            """,
+            [self.file_id],
+        )
+        self.result.table_rows["transfers"] = int(str(n[0][0])) if n else 0
+
+    def _insert_utxo(self) -> None:
+        if not self.staged.utxo:
+            self.con.execute(
+                "CREATE OR REPLACE TEMP TABLE _new_utxo_lines AS SELECT 1 AS line WHERE false"
+            )
+            return
+        n_out = self.q(
+            """
+            INSERT INTO utxo_outputs
+            SELECT o.chain, o.txid, o.vout, a.id, o.value, o.script_type, o.block_number,
+                   o.block_time, o.is_coinbase, ?, o.line
+            FROM (SELECT * FROM _typed_outputs
+                  QUALIFY row_number() OVER (PARTITION BY chain, txid, vout ORDER BY line) = 1
+                 ) o
+            LEFT JOIN addresses a ON a.chain = o.chain AND a.address = o.address
+            WHERE NOT EXISTS (SELECT 1 FROM utxo_outputs x WHERE x.chain = o.chain
+                              AND x.txid = o.txid AND x.vout = o.vout)
+            ORDER BY a.id, o.block_time
+            RETURNING line
+            """,
+            [self.file_id],
+        )
+        n_in = self.q(
+            """
+            INSERT INTO utxo_inputs
+            SELECT i.chain, i.txid, i.vin, i.prev_txid, i.prev_vout, a.id, i.value,
+                   i.block_number, i.block_time, ?, i.line
+            FROM (SELECT * FROM _typed_inputs
+                  QUALIFY row_number() OVER (PARTITION BY chain, txid, vin ORDER BY line) = 1
+                 ) i
+            LEFT JOIN addresses a ON a.chain = i.chain AND a.address = i.address
+            WHERE NOT EXISTS (SELECT 1 FROM utxo_inputs x WHERE x.chain = i.chain
+                              AND x.txid = i.txid AND x.vin = i.vin)
+            ORDER BY i.prev_txid, i.prev_vout
+            RETURNING line
+            """,
+            [self.file_id],
+        )
+        self.result.table_rows["utxo_outputs"] = len(n_out)
+        self.result.table_rows["utxo_inputs"] = len(n_in)
+        lines = sorted({int(str(r[0])) for r in n_out} | {int(str(r[0])) for r in n_in})
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE _new_utxo_lines AS SELECT unnest(?::BIGINT[]) AS line",
+            [lines],
+        )
+
+    def _insert_memos(self) -> None:
+        n = self.q(
+            """
+            INSERT INTO tx_memos
+            SELECT DISTINCT c.chain, CASE WHEN c.family = 'tron'
+                   THEN regexp_replace(lower(m.tx_hash), '^0x', '') ELSE lower(m.tx_hash) END,
+                   m.memo, ?
+            FROM _stage_memos m JOIN _chains c ON c.name = m.chain
+            WHERE m.memo IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM tx_memos x WHERE x.chain = c.chain
+                AND x.tx_hash = lower(m.tx_hash) AND x.memo = m.memo)
+            """,
+            [self.file_id],
+        )
+        self.result.table_rows["tx_memos"] = int(str(n[0][0])) if n else 0
+
+    def _count_lines(self) -> None:
+        """Per line of the file: new (added something), duplicate, or skipped."""
+        rows = self.q(
+            """
+            WITH good AS (
+                SELECT line FROM _typed UNION SELECT line FROM _typed_outputs
+                UNION SELECT line FROM _typed_inputs UNION SELECT line FROM _typed_blocks
+            ),
+            fresh AS (
+                SELECT line FROM _new_transfers UNION SELECT line FROM _new_utxo_lines
+                UNION SELECT line FROM _typed_blocks b WHERE EXISTS (
+                    SELECT 1 FROM blocks x WHERE x.chain = b.chain AND x.number = b.number
+                    AND x.file_id = ?)
+            )
+            SELECT (SELECT count(*) FROM good),
+                   (SELECT count(*) FROM good WHERE line IN (SELECT line FROM fresh))
+            """,
+            [self.file_id],
+        )
+        good, fresh = (int(str(v)) for v in rows[0])
+        rejected = int(
+            str(
+                self.q(
+                    "SELECT count(DISTINCT line) FROM rejects WHERE file_id = ?", [self.file_id]
+                )[0][0]
+            )
+        )
+        self.result.rows_new = fresh
+        self.result.rows_duplicate = good - fresh
+        self.result.rows_skipped = max(self.result.rows_read - good - rejected, 0)

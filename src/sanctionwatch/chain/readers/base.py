@@ -1,0 +1,297 @@
+"""The reader interface and the raw-file loaders every reader shares.
+
+A reader's ``stage()`` fills temp tables with *text* columns in the canonical shape
+(``_stage_transfers`` and, for UTXO chains, ``_stage_outputs``/``_stage_inputs``), plus
+``_rejects`` for lines it could not parse at all. All parsing of numbers, times and
+addresses happens afterwards, set-based, in ``chain.ingest``, so every reader gets the
+same validation and the same reasons.
+
+Raw loading keeps the physical line number of every row:
+- CSV goes through DuckDB's parallel reader (``all_varchar``, ``store_rejects``) into a
+  temp table whose insertion order is the file order;
+- JSON lines are split into lines in Python (exact line numbers, bad UTF-8 caught per
+  line) and parsed by DuckDB's JSON functions in bulk.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar, Literal
+
+import duckdb
+import pyarrow as pa
+
+from sanctionwatch.chain.chains import Chain
+from sanctionwatch.errors import FormatError
+
+AmountUnit = Literal["auto", "base", "whole"]
+
+# Columns of the staged transfer table (all text except line/success).
+STAGE_TRANSFER_COLUMNS = (
+    "line",
+    "chain",
+    "tx_hash",
+    "kind",
+    "position",
+    "block_number",
+    "block_time",
+    "from_address",
+    "to_address",
+    "asset",
+    "amount",
+    "usd_value",
+    "success",
+    "amount_unit",
+)
+
+
+@dataclass(slots=True)
+class ReadOptions:
+    chain: Chain
+    mapping: dict[str, str] = field(default_factory=dict)  # canonical -> source column
+    asset: str | None = None  # asset of rows that do not name one
+    decimals: dict[str, int] = field(default_factory=dict)  # asset -> decimals override
+    amount_unit: AmountUnit = "auto"
+    entity: str | None = None  # ethereum-etl: transactions|token_transfers|traces|logs|blocks
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "chain": self.chain.name,
+            "mapping": self.mapping,
+            "asset": self.asset,
+            "decimals": self.decimals,
+            "amount_unit": self.amount_unit,
+            "entity": self.entity,
+        }
+
+
+@dataclass(slots=True)
+class Staged:
+    """What a reader staged: row counts and explained skips (not errors, not stored)."""
+
+    format: str
+    rows_read: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    transfers: bool = False
+    utxo: bool = False
+    memos: bool = False
+    blocks: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+class TransferReader(ABC):
+    """Stage one file into the canonical temp tables."""
+
+    format: ClassVar[str]
+
+    @abstractmethod
+    def stage(self, con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> Staged:
+        """Fill ``_stage_*`` and ``_rejects`` for ``path``; return counts."""
+
+
+# -- shared helpers ----------------------------------------------------------------------
+
+
+def is_gzip(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def open_text_bytes(path: Path) -> io.BufferedIOBase:
+    """The file's bytes, transparently un-gzipped."""
+    if is_gzip(path):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return path.open("rb")
+
+
+def create_rejects_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE OR REPLACE TEMP TABLE _rejects (line BIGINT, reason VARCHAR, raw VARCHAR)")
+
+
+def read_csv_header(path: Path) -> list[str]:
+    """Column names of a CSV file's first line (gzip or plain); FormatError if unusable."""
+    try:
+        with open_text_bytes(path) as raw:
+            first = raw.readline()
+    except (OSError, EOFError) as exc:
+        raise FormatError(f"{path}: cannot read the file ({exc}).") from exc
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FormatError(
+            f"{path}, line 1: the header is not UTF-8 text; convert the file to UTF-8."
+        ) from None
+    if not text.strip():
+        raise FormatError(f"{path}: the file is empty (no header line).")
+    names = [n.strip() for n in next(csv.reader([text]))]
+    seen: set[str] = set()
+    for name in names:
+        if not name:
+            raise FormatError(f"{path}, line 1: the header has an empty column name.")
+        if name.lower() in seen:
+            raise FormatError(f"{path}, line 1: the header repeats column {name!r}.")
+        seen.add(name.lower())
+    return names
+
+
+def load_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str = "_raw") -> list[str]:
+    """Load a CSV into ``table`` (all VARCHAR + ``_line``); parse errors go to ``_rejects``.
+
+    Returns the header's column names. ``_line`` is the physical line number, corrected
+    for rows the CSV parser rejected (assumes no quoted multi-line fields before them).
+    """
+    names = read_csv_header(path)
+    columns = dict.fromkeys(names, "VARCHAR")
+    try:
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _csv_rows AS
+            SELECT * FROM read_csv(?, header = true, delim = ',', quote = '"', escape = '"',
+                                   columns = ?, store_rejects = true,
+                                   rejects_table = '_csv_errors', rejects_scan = '_csv_scans',
+                                   compression = 'auto', auto_detect = false,
+                                   null_padding = false, parallel = true)
+            """,
+            [str(path), columns],
+        )
+    except duckdb.Error as exc:
+        raise FormatError(f"{path}: the CSV reader failed: {_first_line(exc)}.") from exc
+    errors = con.execute(
+        "SELECT line, error_type, csv_line, error_message FROM _csv_errors ORDER BY line"
+    ).fetchall()
+    bad_lines = sorted({int(e[0]) for e in errors})
+    for line, error_type, csv_line, message in errors:
+        con.execute(
+            "INSERT INTO _rejects VALUES (?, ?, ?)",
+            [int(line), f"CSV {str(error_type).lower()}: {message}", csv_line],
+        )
+    # file order = insertion order = rowid order (rowids start at an offset inside a
+    # transaction, hence "- min(rowid)"); map the k-th accepted row to its physical line
+    # line = 1 (header) + k + #{rejected data lines before it}
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _bad_data_lines AS "
+        "SELECT unnest(?::BIGINT[]) - 1 AS q",  # data-line index of each rejected line
+        [bad_lines],
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {table} AS
+        WITH acc AS (SELECT rowid - (SELECT min(rowid) FROM _csv_rows) + 1 AS k, *
+                     FROM _csv_rows),
+             rej AS (SELECT q - row_number() OVER (ORDER BY q) AS before_k,
+                            row_number() OVER (ORDER BY q) AS n FROM _bad_data_lines)
+        SELECT 1 + acc.k + coalesce(r.n, 0) AS _line, acc.* EXCLUDE (k)
+        FROM acc ASOF LEFT JOIN rej r ON acc.k > r.before_k
+        ORDER BY acc.k
+        """
+    )
+    con.execute("DROP TABLE _csv_rows")
+    con.execute("DROP TABLE _bad_data_lines")
+    return names
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    try:
+        with open_text_bytes(path) as fh:
+            yield from enumerate(fh, start=1)
+    except (EOFError, OSError, gzip.BadGzipFile) as exc:
+        # A truncated gzip stream ends here; everything before it is kept, the rest is
+        # reported by the caller as an error for the whole file.
+        raise FormatError(
+            f"{path}: the file ends early or is corrupt ({_first_line(exc)}); "
+            "nothing from it was stored."
+        ) from exc
+
+
+def load_json_lines(
+    con: duckdb.DuckDBPyConnection, path: Path, table: str = "_lines", batch: int = 200_000
+) -> int:
+    """Load a JSON-lines file into ``table(_line BIGINT, _text VARCHAR)``.
+
+    Blank lines are ignored; lines that are not UTF-8 or not a JSON object go to
+    ``_rejects`` with their line number. Returns the number of non-blank lines.
+    """
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (_line BIGINT, _text VARCHAR)")
+    total = 0
+    numbers: list[int] = []
+    texts: list[str] = []
+
+    def flush() -> None:
+        if not numbers:
+            return
+        arrow = pa.table({"_line": pa.array(numbers, pa.int64()), "_text": pa.array(texts)})
+        con.register("_lines_batch", arrow)
+        con.execute(f"INSERT INTO {table} SELECT * FROM _lines_batch")
+        con.unregister("_lines_batch")
+        numbers.clear()
+        texts.clear()
+
+    for number, raw in _iter_lines(path):
+        if not raw.strip():
+            continue
+        total += 1
+        try:
+            text = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as exc:
+            con.execute(
+                "INSERT INTO _rejects VALUES (?, ?, ?)",
+                [
+                    number,
+                    f"not UTF-8 text (byte {exc.start})",
+                    raw.decode("utf-8", "replace").rstrip("\r\n"),
+                ],
+            )
+            continue
+        numbers.append(number)
+        texts.append(text)
+        if len(numbers) >= batch:
+            flush()
+    flush()
+    con.execute(
+        f"""
+        INSERT INTO _rejects
+        SELECT _line, 'not a JSON object', _text FROM {table}
+        WHERE NOT coalesce(json_valid(_text), false)
+           OR json_type(CASE WHEN json_valid(_text) THEN _text END) <> 'OBJECT'
+        """
+    )
+    con.execute(
+        f"DELETE FROM {table} WHERE NOT coalesce(json_valid(_text), false) "
+        f"OR json_type(CASE WHEN json_valid(_text) THEN _text END) <> 'OBJECT'"
+    )
+    return total
+
+
+def json_fields_table(
+    con: duckdb.DuckDBPyConnection, source: str, fields: list[str], table: str = "_raw"
+) -> None:
+    """``table(_line, _text, <field>...)``: top-level JSON fields as text, parsed once per line."""
+    paths = [f"$.{name}" for name in fields]
+    selects = ", ".join(
+        f"nullif(v[{i}], 'null') AS \"{name}\"" for i, name in enumerate(fields, start=1)
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {table} AS
+        SELECT _line, _text, {selects}
+        FROM (SELECT _line, _text, json_extract_string(_text, ?::VARCHAR[]) AS v FROM {source})
+        ORDER BY _line
+        """,
+        [paths],
+    )
+
+
+def sql_text(column: str) -> str:
+    """SQL for a source text column: trimmed, empty -> NULL (fixed identifiers only)."""
+    return f"nullif(trim(\"{column}\"), '')"

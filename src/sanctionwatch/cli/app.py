@@ -1,0 +1,87 @@
+"""``sanctionwatch`` entry point: global options, command groups, error handling.
+
+Every user-facing error is a ``SanctionwatchError``: printed as one sentence on stderr,
+no traceback, with the error's exit code (2 for bad input).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sanctionwatch import __version__
+from sanctionwatch.cli import demo, ingest, labels, scenario, stats
+from sanctionwatch.cli.output import err
+from sanctionwatch.errors import SanctionwatchError
+from sanctionwatch.settings import get_settings
+
+app = typer.Typer(
+    name="sanctionwatch",
+    help="Monitor DPRK sanctions evasion through cyber activity: chain data, labels, "
+    "laundering scenarios (and, as they land: tracing, screening, IT workers, reports).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(ingest.app, name="ingest")
+app.add_typer(labels.app, name="labels")
+app.add_typer(scenario.app, name="scenario")
+app.command("stats")(stats.stats)
+app.command("rejects")(stats.rejects)
+app.command("demo")(demo.demo)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"sanctionwatch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            help="Store file (env SANCTIONWATCH_DB; default ./sanctionwatch.duckdb).",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    settings = get_settings()
+    if db is not None:
+        settings.db = db
+    ctx.obj = settings
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except SanctionwatchError as exc:
+        err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err.print("interrupted; the file being ingested was rolled back")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and friends
+        import click
+
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,1 @@
+"""DPRK IT-worker detection (issue: IT workers). Not built yet."""

@@ -1,0 +1,1 @@
+"""Reports and FtM/STIX exports (issue: incidents, cases and reports). Not built yet."""

@@ -1,0 +1,39 @@
+"""Typed settings in one place, read from ``SANCTIONWATCH_*`` environment variables.
+
+CLI options override these; tests override them with ``Settings(...)`` or monkeypatched env.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Every field can be set as ``SANCTIONWATCH_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="SANCTIONWATCH_", extra="ignore")
+
+    db: Path = Field(
+        default=Path("sanctionwatch.duckdb"), description="DuckDB database file of the store."
+    )
+    threads: int | None = Field(
+        default=None, description="DuckDB worker threads (default: all cores)."
+    )
+    memory_limit: str | None = Field(
+        default=None, description="DuckDB memory limit, e.g. '8GB' (default: DuckDB's 80%)."
+    )
+    rpc_batch_size: int = Field(
+        default=50, ge=1, le=1000, description="JSON-RPC requests per batch call."
+    )
+    rpc_retries: int = Field(
+        default=5, ge=0, le=50, description="Retries of a failed JSON-RPC batch."
+    )
+    rpc_timeout: float = Field(default=30.0, gt=0, description="JSON-RPC timeout in seconds.")
+
+
+def get_settings() -> Settings:
+    """Settings from the environment (a fresh read each call, so tests can change env)."""
+    return Settings()

@@ -1,0 +1,144 @@
+"""Opening the DuckDB store, creating its schema, and small shared queries.
+
+One database file holds everything. Writes go through ``Store.transaction()`` so that a
+crash or kill mid-ingest leaves the database as it was before (DuckDB discards an
+uncommitted transaction on the next open).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from sanctionwatch import __version__
+from sanctionwatch.chain.assets import KNOWN_ASSETS
+from sanctionwatch.errors import StoreError
+from sanctionwatch.settings import Settings, get_settings
+from sanctionwatch.store.schema import SCHEMA_VERSION, TABLES, VIEWS
+
+
+class Store:
+    """A connection to the store plus the helpers every part uses."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | None) -> None:
+        self.con = con
+        self.path = path
+
+    # -- lifecycle -------------------------------------------------------------------
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All-or-nothing: commit when the block ends, roll back on any exception."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    # -- queries used across parts ---------------------------------------------------
+    def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
+        rows = self.con.execute(sql, params or []).fetchall()
+        return rows[0][0] if rows else None
+
+    def next_id(self, table: str, column: str) -> int:
+        """The next free integer id of ``table.column`` (fixed identifiers only)."""
+        return int(self.scalar(f"SELECT coalesce(max({column}), 0) + 1 FROM {table}"))
+
+    def address_id(self, chain: str, address: str) -> int | None:
+        value = self.scalar(
+            "SELECT id FROM addresses WHERE chain = ? AND address = ?", [chain, address]
+        )
+        return None if value is None else int(value)
+
+    def counts(self) -> dict[str, int]:
+        """Row counts of the main tables."""
+        names = (
+            "transfers",
+            "utxo_outputs",
+            "utxo_inputs",
+            "addresses",
+            "assets",
+            "labels",
+            "actors",
+            "ingest_log",
+            "rejects",
+            "tx_memos",
+            "blocks",
+        )
+        return {name: int(self.scalar(f"SELECT count(*) FROM {name}")) for name in names}
+
+
+def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("BEGIN TRANSACTION")
+    for ddl in TABLES:
+        con.execute(ddl)
+    for ddl in VIEWS:
+        con.execute(ddl)
+    rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    row = rows[0] if rows else None
+    if row is None:
+        con.execute(
+            "INSERT INTO meta VALUES ('schema_version', ?), ('created_by', ?)",
+            [str(SCHEMA_VERSION), f"sanctionwatch {__version__}"],
+        )
+    elif int(row[0]) > SCHEMA_VERSION:
+        con.execute("ROLLBACK")
+        raise StoreError(
+            f"The database was written by a newer sanctionwatch (schema {row[0]} > "
+            f"{SCHEMA_VERSION}); upgrade sanctionwatch to open it."
+        )
+    if con.execute("SELECT count(*) FROM assets").fetchall() == [(0,)]:
+        con.executemany(
+            "INSERT INTO assets VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                [i, a.chain, a.asset, a.kind, a.symbol, a.decimals]
+                for i, a in enumerate(KNOWN_ASSETS, start=1)
+            ],
+        )
+    con.execute("COMMIT")
+
+
+def open_store(
+    path: Path | str | None = None, *, settings: Settings | None = None, read_only: bool = False
+) -> Store:
+    """Open (creating if needed) the store at ``path`` (default: settings.db).
+
+    ``path=":memory:"`` gives a throw-away in-memory store (tests).
+    """
+    settings = settings or get_settings()
+    target = Path(path) if path is not None and str(path) != ":memory:" else None
+    if path is None:
+        target = settings.db
+    config: dict[str, Any] = {}
+    if settings.threads:
+        config["threads"] = settings.threads
+    if settings.memory_limit:
+        config["memory_limit"] = settings.memory_limit
+    try:
+        if target is None:
+            con = duckdb.connect(":memory:", config=config)
+        else:
+            if read_only and not target.exists():
+                raise StoreError(f"No store at {target}; ingest data first or pass --db PATH.")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(target), read_only=read_only, config=config)
+    except duckdb.IOException as exc:
+        raise StoreError(f"Cannot open the store {target}: {exc}.") from exc
+    con.execute("SET TimeZone = 'UTC'")
+    if not read_only:
+        _ensure_schema(con)
+    return Store(con, target)

@@ -1,0 +1,182 @@
+"""The store's tables, created (and migrated) when a database is opened.
+
+Design notes, from measurements on 2-core machines (../shared/guide/MEASURED.md):
+- addresses are dictionary-encoded to integer ids (``addresses.id``); every other table
+  refers to them by id: joins on integers are 5-7x faster than on 42-character strings;
+- money is an exact integer in base units (``HUGEINT``); ``usd_value`` is an exact decimal;
+- transfers are inserted sorted by (from_id, block_time) so that a frontier lookup skips
+  most row groups;
+- no primary keys on the big tables: DuckDB's ART indexes slow bulk loads, and idempotency
+  is enforced by the ingest's anti-join on the natural key (chain, tx_hash, kind, position).
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+TABLES: tuple[str, ...] = (
+    """
+    CREATE TABLE IF NOT EXISTS meta (
+        key VARCHAR PRIMARY KEY,
+        value VARCHAR NOT NULL
+    )""",
+    """
+    CREATE TABLE IF NOT EXISTS addresses (
+        id BIGINT NOT NULL,           -- global integer id, unique across chains
+        chain VARCHAR NOT NULL,
+        address VARCHAR NOT NULL      -- canonical form (EVM lower-case, TRON base58, ...)
+    )""",
+    """
+    CREATE TABLE IF NOT EXISTS assets (
+        id INTEGER NOT NULL,
+        chain VARCHAR NOT NULL,
+        asset VARCHAR NOT NULL,       -- 'native', a token contract address, or a code ('USD')
+        kind VARCHAR NOT NULL,        -- native | token | fiat
+        symbol VARCHAR,
+        decimals INTEGER              -- NULL when unknown (amounts stay exact base units)
+    )""",
+    """
+    CREATE TABLE IF NOT EXISTS ingest_log (
+        file_id INTEGER NOT NULL,
+        path VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        format VARCHAR NOT NULL,
+        chain VARCHAR,
+        started_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP NOT NULL,
+        rows_read BIGINT NOT NULL,
+        rows_new BIGINT NOT NULL,
+        rows_duplicate BIGINT NOT NULL,
+        rows_skipped BIGINT NOT NULL,
+        rows_rejected BIGINT NOT NULL,
+        skipped_reasons VARCHAR,      -- JSON object reason -> count
+        options VARCHAR,              -- JSON of the reader options used
+        tool_version VARCHAR NOT NULL
+    )""",
+    """
+    CREATE TABLE IF NOT EXISTS rejects (
+        file_id INTEGER NOT NULL,
+        path VARCHAR NOT NULL,
+        line BIGINT,                  -- 1-based physical line (header is line 1 for CSV)
+        reason VARCHAR NOT NULL,
+        raw VARCHAR
+    )""",
+    """
+    CREATE TABLE IF NOT EXISTS transfers (
+        chain VARCHAR NOT NULL,
+        tx_hash VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,        -- tx | trace | token | output | transfer
+        position VARCHAR NOT NULL,    -- '' (tx), log index, trace address '0_1', vout, ...
+        block_number BIGINT,
+        block_time TIMESTAMP NOT NULL, -- UTC
+        from_id BIGINT,
+        to_id BIGINT,
+        asset_id INTEGER NOT NULL,
+        amount HUGEINT NOT NULL,      -- exact, base units of the asset
+        usd_value DECIMAL(38, 6),
+        success BOOLEAN,              -- FALSE: the transaction failed and moved nothing
+        file_id INTEGER NOT NULL,     -- provenance: ingest_log.file_id ...
+        line BIGINT                   -- ... and the line of that file
+    )""",
+    """
+    CREATE TABLE IF NOT EXISTS utxo_outputs (
+        chain VARCHAR NOT NULL,
+        txid VARCHAR NOT NULL,
+        vout INTEGER NOT NULL,
+        address_id BIGINT,            -- NULL for outputs without an address (OP_RETURN, ...)
+        value HUGEINT NOT NULL,
+        script_type VARCHAR,
+        block_number BIGINT,
+        block_time TIMESTAMP NOT NULL,
+        is_coinbase BOOLEAN NOT NULL,
+        file_id INTEGER NOT NULL,
+        line BIGINT
+    )""",
+    """
+    CREATE TABLE IF NOT EXISTS utxo_inputs (
+        chain VARCHAR NOT NULL,
+        txid VARCHAR NOT NULL,        -- the spending transaction
+        vin INTEGER NOT NULL,
+        prev_txid VARCHAR NOT NULL,   -- the output it spends
+        prev_vout INTEGER NOT NULL,
+        address_id BIGINT,
+        value HUGEINT,
+        block_number BIGINT,
+        block_time TIMESTAMP NOT NULL,
+        file_id INTEGER NOT NULL,
+        line BIGINT
+    )""",
+    """
+    CREATE TABLE IF NOT EXISTS tx_memos (
+        chain VARCHAR NOT NULL,
+        tx_hash VARCHAR NOT NULL,
+        memo VARCHAR NOT NULL,        -- THORChain-style memo or OP_RETURN text
+        file_id INTEGER NOT NULL
+    )""",
+    """
+    CREATE TABLE IF NOT EXISTS blocks (
+        chain VARCHAR NOT NULL,
+        number BIGINT NOT NULL,
+        hash VARCHAR,
+        block_time TIMESTAMP NOT NULL,
+        file_id INTEGER NOT NULL
+    )""",
+    """
+    CREATE TABLE IF NOT EXISTS labels (
+        address_id BIGINT NOT NULL,
+        chain VARCHAR NOT NULL,
+        address VARCHAR NOT NULL,
+        label VARCHAR NOT NULL,
+        category VARCHAR NOT NULL,    -- our taxonomy (labels.taxonomy.CATEGORIES)
+        source_category VARCHAR,      -- the category as written by the source
+        abuse VARCHAR,
+        actor VARCHAR,
+        confidence VARCHAR,           -- the source's confidence id (e.g. authority_data)
+        confidence_level INTEGER,     -- 0..100 on the TagPack scale
+        source VARCHAR,               -- URL or reference given by the pack
+        pack VARCHAR,                 -- pack title
+        creator VARCHAR,
+        lastmod DATE,
+        is_cluster_definer BOOLEAN,
+        context VARCHAR,
+        file_id INTEGER NOT NULL,
+        line BIGINT
+    )""",
+    """
+    CREATE TABLE IF NOT EXISTS actors (
+        actor VARCHAR NOT NULL,       -- actor id as used by tags (e.g. lazarusgroup)
+        label VARCHAR,
+        uri VARCHAR,
+        categories VARCHAR,           -- JSON list
+        jurisdictions VARCHAR,        -- JSON list
+        aliases VARCHAR,              -- JSON list
+        context VARCHAR,
+        confidence VARCHAR,
+        source VARCHAR,
+        file_id INTEGER NOT NULL
+    )""",
+)
+
+VIEWS: tuple[str, ...] = (
+    # Transfers with addresses and assets spelled out: what people and exports read.
+    """
+    CREATE OR REPLACE VIEW transfers_view AS
+    SELECT t.chain, t.tx_hash, t.kind, t.position, t.block_number, t.block_time,
+           fa.address AS from_address, ta.address AS to_address,
+           a.asset, a.symbol, a.decimals, t.amount, t.usd_value, t.success,
+           t.from_id, t.to_id, t.asset_id, t.file_id, t.line
+    FROM transfers t
+    LEFT JOIN addresses fa ON fa.id = t.from_id
+    LEFT JOIN addresses ta ON ta.id = t.to_id
+    JOIN assets a ON a.id = t.asset_id
+    """,
+    # Every UTXO output with the input that spends it (NULL while unspent in the store).
+    """
+    CREATE OR REPLACE VIEW utxo_spends AS
+    SELECT o.chain, o.txid, o.vout, o.address_id, o.value, o.block_time,
+           i.txid AS spent_by_txid, i.vin AS spent_by_vin, i.block_time AS spent_time
+    FROM utxo_outputs o
+    LEFT JOIN utxo_inputs i
+      ON i.chain = o.chain AND i.prev_txid = o.txid AND i.prev_vout = o.vout
+    """,
+)

@@ -1,0 +1,1 @@
+"""Web app and API over the same library functions (later issue). Not built yet."""
