@@ -79,7 +79,12 @@ def step_ingest(ctx: DemoContext) -> None:
                     )
                 )
         label_files = sorted((d / "labels").glob("*.yaml"))
-        results.extend(ingest_label_files(ctx.store, label_files, progress=step))
+        results.extend(
+            ingest_label_files(
+                ctx.store, label_files,
+                progress=lambda r: step(f"{r.path}: {r.rows_new:,} new labels"),
+            )
+        )
     report_files(results, OutputFormat.table)
 
 

@@ -107,7 +107,9 @@ def labels(
     if missing:
         raise InputError(f"No such file: {', '.join(missing)}.")
     with store_of(ctx) as store, progress_messages() as step:
-        results = ingest_label_files(store, files, progress=step)
+        results = ingest_label_files(
+            store, files, progress=lambda r: step(f"{r.path}: {r.rows_new:,} new labels")
+        )
     report_files(results, output)
 
 

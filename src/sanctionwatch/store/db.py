@@ -88,6 +88,9 @@ def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(ddl)
     for ddl in VIEWS:
         con.execute(ddl)
+    from sanctionwatch.labels.query import ensure_label_views  # labels build on the store
+
+    ensure_label_views(con)
     rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
     row = rows[0] if rows else None
     if row is None:

@@ -87,22 +87,28 @@ def _parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
+def _literal(value: str) -> str:
+    """A SQL string literal (quotes doubled) for the few values a view must embed."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 class TableReader(TransferReader):
     format = "table"
 
     def stage(self, con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> Staged:
         create_rejects_table(con)
         create_stage_tables(con)
+        con.execute("DROP TABLE _stage_transfers")  # a view here: no copy of the rows
         parquet = path.suffix.lower() in (".parquet", ".pq")
         staged = Staged(format="parquet" if parquet else "csv")
         if parquet:
             names = _parquet_columns(con, path)
             cols = resolve_columns(path, names, options.mapping)
-            # Parquet keeps its types; the ingest parses per column type (no text detour).
+            # Parquet keeps its types; the ingest parses per column type (no text detour),
+            # and reads the file through a view (no copy).
             con.execute(
-                "CREATE OR REPLACE TEMP TABLE _raw AS SELECT file_row_number + 1 AS _line, * "
-                "FROM read_parquet(?, file_row_number = true)",
-                [str(path)],
+                "CREATE OR REPLACE TEMP VIEW _raw AS SELECT file_row_number + 1 AS _line, * "
+                f"FROM read_parquet({_literal(str(path))}, file_row_number = true)"
             )
         else:
             names = load_csv(con, path)
@@ -136,11 +142,9 @@ class TableReader(TransferReader):
             unit = self._detect_unit(con, cols.get("amount"))
             if unit == "whole":
                 staged.notes.append("amounts hold decimal points: read as whole units")
-        chain_sql = text("chain", "?")
-        params: list[object] = [] if "chain" in cols else [options.chain.name]
-        asset_sql = text("asset", "?")
-        if "asset" not in cols:
-            params.append(options.asset or "native")
+        # A view cannot take bound parameters: these two are quoted literals.
+        chain_sql = text("chain", _literal(options.chain.name))
+        asset_sql = text("asset", _literal(options.asset or "native"))
         # Typed Parquet columns are passed through; the ingest adapts to their types.
         block_time = col("block_time")
         block_number = col("block_number")
@@ -148,7 +152,7 @@ class TableReader(TransferReader):
         usd_value = col("usd_value")
         con.execute(
             f"""
-            CREATE OR REPLACE TEMP TABLE _stage_transfers AS
+            CREATE OR REPLACE TEMP VIEW _stage_transfers AS
             SELECT _line AS line, {chain_sql} AS chain, {tx_hash} AS tx_hash,
                    'transfer' AS kind, {position} AS position,
                    {block_number} AS block_number, {block_time} AS block_time,
@@ -156,8 +160,7 @@ class TableReader(TransferReader):
                    {asset_sql} AS asset, {amount} AS amount, {usd_value} AS usd_value,
                    CAST(NULL AS BOOLEAN) AS success, '{unit}' AS amount_unit
             FROM _raw
-            """,
-            params,
+            """
         )
         staged.transfers = True
         return staged

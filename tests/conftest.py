@@ -1,0 +1,34 @@
+"""Fixtures shared by all tests.
+
+``shared_data`` is the read-only ``../shared/data`` folder beside the checkout: tests that
+need it skip on a user's fresh clone but fail in CI (CI=true), where it must be present.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sanctionwatch.store import Store, open_store
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The repository's sibling ``shared/data`` folder; skipped if absent (fails if CI=true)."""
+    if not SHARED_DATA.is_dir():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"shared data folder {SHARED_DATA} is missing (required when CI=true)")
+        pytest.skip(f"shared data folder {SHARED_DATA} not found")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    """A throw-away in-memory store."""
+    with open_store(":memory:") as opened:
+        yield opened
