@@ -62,6 +62,7 @@ def ingest_transfer_file(
     progress: Progress | None = None,
     *,
     source_name: str | None = None,
+    notes: list[str] | None = None,
 ) -> FileResult:
     """Ingest one file atomically. ``source_name`` replaces the path in the log and rejects
     (e.g. ``rpc:URL#blocks=A:B`` for data fetched from a node into a temporary file)."""
@@ -91,6 +92,7 @@ def ingest_transfer_file(
         )
         result.rows_read = staged.rows_read
         result.skipped_reasons = dict(staged.skipped)
+        result.notes.extend(notes or [])
         result.notes.extend(staged.notes)
         step(f"{path.name}: validating {staged.rows_read:,} rows")
         _Pipeline(con, path, file_id, options, staged, result).run(step)
@@ -624,7 +626,14 @@ class _Pipeline:
             ) GROUP BY line
             """
         )
-        bad_lines = [int(str(r[0])) for r in self.q("SELECT line FROM _bad ORDER BY line")]
+        # Reader rejects are re-read too: DuckDB's CSV reader mangles the text of lines with
+        # bad UTF-8 (bytes and the following delimiter become '??').
+        bad_lines = [
+            int(str(r[0]))
+            for r in self.q(
+                "SELECT line FROM _bad UNION SELECT line FROM _rejects WHERE line IS NOT NULL"
+            )
+        ]
         raw_text = self._raw_lines(set(bad_lines)) if bad_lines else {}
         if raw_text:
             self.con.register(
@@ -647,7 +656,8 @@ class _Pipeline:
             SELECT ?, ?, line, reason, raw FROM (
                 SELECT b.line, b.reason, r.raw FROM _bad b
                 LEFT JOIN _raw_text_rows r USING (line)
-                UNION ALL SELECT line, reason, raw FROM _rejects
+                UNION ALL SELECT j.line, j.reason, coalesce(r.raw, j.raw) FROM _rejects j
+                LEFT JOIN _raw_text_rows r USING (line)
             ) ORDER BY line
             """,
             [self.file_id, self.result.path],

@@ -102,7 +102,7 @@ def write_log(
 ) -> None:
     """Append the file's ingest_log row (inside the caller's transaction)."""
     con.execute(
-        "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             result.file_id,
             result.path,
@@ -117,6 +117,7 @@ def write_log(
             result.rows_skipped,
             result.rows_rejected,
             json.dumps(result.skipped_reasons, sort_keys=True),
+            json.dumps(result.notes),
             json.dumps(dict(options), sort_keys=True, default=str),
             __version__,
         ],

@@ -50,6 +50,7 @@ TABLES: tuple[str, ...] = (
         rows_skipped BIGINT NOT NULL,
         rows_rejected BIGINT NOT NULL,
         skipped_reasons VARCHAR,      -- JSON object reason -> count
+        notes VARCHAR,                -- JSON list of notes (e.g. traces a node lacked)
         options VARCHAR,              -- JSON of the reader options used
         tool_version VARCHAR NOT NULL
     )""",
