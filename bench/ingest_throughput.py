@@ -73,8 +73,10 @@ def our_ingest(path: Path, db: Path) -> tuple[float, int]:
     assert result.rows_rejected == 0, result.reject_reasons
     reclock = time.perf_counter()
     again = ingest_transfer_file(store, path, fmt, ReadOptions(chain=get_chain("ethereum")))
-    print(f"    re-ingest: {again.rows_new} new, {again.rows_duplicate:,} duplicate "
-          f"in {time.perf_counter() - reclock:.1f} s")
+    print(
+        f"    re-ingest: {again.rows_new} new, {again.rows_duplicate:,} duplicate "
+        f"in {time.perf_counter() - reclock:.1f} s"
+    )
     store.close()
     return seconds, result.rows_new
 
@@ -89,18 +91,24 @@ def main() -> None:
     print(f"ingest throughput, {n:,} transfers")
     clock = time.perf_counter()
     csv_path, parquet_path = make_files(args.workdir, n)
-    print(f"  input files ready in {time.perf_counter() - clock:.1f} s "
-          f"(csv {csv_path.stat().st_size / 1e9:.2f} GB, "
-          f"parquet {parquet_path.stat().st_size / 1e9:.2f} GB)")
+    print(
+        f"  input files ready in {time.perf_counter() - clock:.1f} s "
+        f"(csv {csv_path.stat().st_size / 1e9:.2f} GB, "
+        f"parquet {parquet_path.stat().st_size / 1e9:.2f} GB)"
+    )
     for path, target in ((parquet_path, 1_000_000), (csv_path, 300_000)):
         kind = path.suffix.lstrip(".")
         plain = plain_load(path, args.workdir / "plain.duckdb")
         ours, rows = our_ingest(path, args.workdir / "ours.duckdb")
         rate = rows / ours
-        print(f"  {kind:8s} sanctionwatch {ours:6.1f} s = {rate:>11,.0f} transfers/s "
-              f"(target {target:,}/s: {'met' if rate >= target else 'NOT met'})")
-        print(f"  {kind:8s} plain duckdb  {plain:6.1f} s = {n / plain:>11,.0f} rows/s   "
-              f"ratio ours/plain time = {ours / plain:.2f}x")
+        print(
+            f"  {kind:8s} sanctionwatch {ours:6.1f} s = {rate:>11,.0f} transfers/s "
+            f"(target {target:,}/s: {'met' if rate >= target else 'NOT met'})"
+        )
+        print(
+            f"  {kind:8s} plain duckdb  {plain:6.1f} s = {n / plain:>11,.0f} rows/s   "
+            f"ratio ours/plain time = {ours / plain:.2f}x"
+        )
     (args.workdir / "plain.duckdb").unlink(missing_ok=True)
     (args.workdir / "ours.duckdb").unlink(missing_ok=True)
 
