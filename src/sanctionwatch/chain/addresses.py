@@ -13,7 +13,7 @@ import re
 
 import base58
 import bech32m
-from eth_utils import is_checksum_address
+from eth_utils.address import is_checksum_address
 
 from sanctionwatch.chain.chains import Chain, get_chain
 from sanctionwatch.errors import InputError

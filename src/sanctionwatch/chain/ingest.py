@@ -290,8 +290,8 @@ class _Pipeline:
             elif address_problem(chain, raw)[0] is not None:
                 asset = address_problem(chain, raw)[0]
             elif (chain.name, raw.upper()) in by_symbol:
-                hit = by_symbol[(chain.name, raw.upper())]
-                asset, kind = str(hit[2]), str(hit[3])
+                symbol_hit = by_symbol[(chain.name, raw.upper())]
+                asset, kind = str(symbol_hit[2]), str(symbol_hit[3])
             elif raw.startswith(("0x", "T")) and chain.family != "bitcoin":
                 problem = f"asset {raw!r} is not a valid {chain.name} token contract address"
             else:
@@ -740,7 +740,7 @@ class _Pipeline:
             ORDER BY from_id, block_time
             """,
             {"file_id": self.file_id, "lo": lo, "hi": hi} if overlap
-            else {"file_id": self.file_id},  # type: ignore[arg-type]
+            else {"file_id": self.file_id},
         )
         self.result.table_rows["transfers"] = int(str(n[0][0])) if n else 0
 

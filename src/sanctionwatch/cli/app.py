@@ -65,23 +65,12 @@ def main_options(
 
 
 def main() -> None:
+    """Run the CLI; Typer prints usage errors itself (exit 2), we print ours."""
     try:
-        app(standalone_mode=False)
+        app()
     except SanctionwatchError as exc:
         err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
         sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("aborted")
-        sys.exit(130)
     except KeyboardInterrupt:
         err.print("interrupted; the file being ingested was rolled back")
         sys.exit(130)
-    except Exception as exc:  # click usage errors and friends
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise

@@ -106,7 +106,7 @@ def is_gzip(path: Path) -> bool:
 def open_text_bytes(path: Path) -> io.BufferedIOBase:
     """The file's bytes, transparently un-gzipped."""
     if is_gzip(path):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
+        return gzip.open(path, "rb")
     return path.open("rb")
 
 
@@ -162,8 +162,11 @@ def load_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str = "_raw") ->
         )
     except duckdb.Error as exc:
         raise FormatError(f"{path}: the CSV reader failed: {_first_line(exc)}.") from exc
+    # DuckDB may report several errors for one line (one per missing column): keep the first.
     errors = con.execute(
-        "SELECT line, error_type, csv_line, error_message FROM _csv_errors ORDER BY line"
+        "SELECT line, error_type, csv_line, error_message FROM _csv_errors "
+        "QUALIFY row_number() OVER (PARTITION BY line ORDER BY column_idx, byte_position) = 1 "
+        "ORDER BY line"
     ).fetchall()
     bad_lines = sorted({int(e[0]) for e in errors})
     for line, error_type, csv_line, message in errors:
@@ -184,8 +187,10 @@ def load_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str = "_raw") ->
         CREATE OR REPLACE TEMP TABLE {table} AS
         WITH acc AS (SELECT rowid - (SELECT min(rowid) FROM _csv_rows) + 1 AS k, *
                      FROM _csv_rows),
-             rej AS (SELECT q - row_number() OVER (ORDER BY q) AS before_k,
-                            row_number() OVER (ORDER BY q) AS n FROM _bad_data_lines)
+             rej AS (SELECT before_k, max(n) AS n FROM (
+                         SELECT q - row_number() OVER (ORDER BY q) AS before_k,
+                                row_number() OVER (ORDER BY q) AS n FROM _bad_data_lines)
+                     GROUP BY before_k)  -- adjacent rejected lines share before_k
         SELECT 1 + acc.k + coalesce(r.n, 0) AS _line, acc.* EXCLUDE (k)
         FROM acc ASOF LEFT JOIN rej r ON acc.k > r.before_k
         ORDER BY acc.k

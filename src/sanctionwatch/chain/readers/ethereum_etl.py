@@ -143,19 +143,19 @@ class EthereumEtlReader(TransferReader):
                 self._stage_entity(con, entity, options, staged, json=True)
         else:
             names = load_csv(con, path)
-            entity = options.entity or detect_entity(names)
-            if entity is None:
+            csv_entity = options.entity or detect_entity(names)
+            if csv_entity is None:
                 raise FormatError(
                     f"{path}, line 1: not an ethereum-etl export (columns {', '.join(names)}); "
                     "use --format csv with --map for other tables."
                 )
-            _require(path, entity, names)
+            _require(path, csv_entity, names)
             staged.rows_read = int(con.execute("SELECT count(*) FROM _raw").fetchall()[0][0])
             staged.rows_read += int(con.execute("SELECT count(*) FROM _rejects").fetchall()[0][0])
-            for col in ENTITIES[entity][1]:
+            for col in ENTITIES[csv_entity][1]:
                 if col.lower() not in {n.lower() for n in names}:
                     con.execute(f'ALTER TABLE _raw ADD COLUMN "{col}" VARCHAR')
-            self._stage_entity(con, entity, options, staged, json=False)
+            self._stage_entity(con, csv_entity, options, staged, json=False)
         return staged
 
     # -- JSON: split mixed files by their type field --------------------------------------

@@ -137,7 +137,7 @@ class TableReader(TransferReader):
             if "position" in cols
             else f"(row_number() OVER (PARTITION BY {tx_hash} ORDER BY _line) - 1)::VARCHAR"
         )
-        unit = options.amount_unit
+        unit: str = options.amount_unit
         if unit == "auto":
             unit = self._detect_unit(con, cols.get("amount"))
             if unit == "whole":
