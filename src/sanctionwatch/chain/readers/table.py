@@ -127,8 +127,13 @@ class TableReader(TransferReader):
                 return default
             return f"nullif(trim(CAST(_raw.\"{cols[field]}\" AS VARCHAR)), '')"
 
+        def raw_text(field: str) -> str:
+            # Hot columns skip trim(): the ingest's slow path trims the rare padded value
+            # (addresses are judged on their distinct raw strings, hashes when not canonical).
+            return f"nullif(CAST(_raw.\"{cols[field]}\" AS VARCHAR), '')"
+
         if "tx_hash" in cols:
-            tx_hash = text("tx_hash")
+            tx_hash = raw_text("tx_hash")
         else:
             tx_hash = f"'block:' || {text('block_number')} || ':' || {text('tx_index')}"
             staged.notes.append("no tx_hash column: transactions named block:<number>:<index>")
@@ -156,7 +161,8 @@ class TableReader(TransferReader):
             SELECT _line AS line, {chain_sql} AS chain, {tx_hash} AS tx_hash,
                    'transfer' AS kind, {position} AS position,
                    {block_number} AS block_number, {block_time} AS block_time,
-                   {text("from_address")} AS from_address, {text("to_address")} AS to_address,
+                   {raw_text("from_address")} AS from_address,
+                   {raw_text("to_address")} AS to_address,
                    {asset_sql} AS asset, {amount} AS amount, {usd_value} AS usd_value,
                    CAST(NULL AS BOOLEAN) AS success, '{unit}' AS amount_unit
             FROM _raw
