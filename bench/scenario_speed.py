@@ -23,11 +23,7 @@ def main() -> None:
     clock = time.perf_counter()
     manifest = generate(out, seed=1, transfers=args.transfers)
     seconds = time.perf_counter() - clock
-    written = (
-        sum(int(v) for v in manifest.to_dict().get("transfers_written", {}).values())
-        if isinstance(manifest.to_dict().get("transfers_written"), dict)
-        else args.transfers
-    )
+    written = manifest.transfers_written
     per_10m = seconds * 10_000_000 / args.transfers
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     print(

@@ -20,6 +20,7 @@ from sanctionwatch.chain.readers import ReadOptions
 from sanctionwatch.cli.common import report_files, store_of
 from sanctionwatch.cli.output import OutputFormat, out, progress_messages
 from sanctionwatch.cli.stats import print_summary, store_summary
+from sanctionwatch.scenario import GENERATOR_VERSION
 from sanctionwatch.store import Store
 from sanctionwatch.store.ingestlog import FileResult
 
@@ -53,8 +54,11 @@ def _same_params(ctx: DemoContext) -> bool:
     import json
 
     manifest = json.loads((ctx.data_dir / "manifest.json").read_text())
-    params = manifest.get("parameters", manifest)
-    return bool(params.get("seed") == ctx.seed and params.get("transfers") == ctx.transfers)
+    return bool(
+        manifest.get("seed") == ctx.seed
+        and manifest.get("transfers_requested") == ctx.transfers
+        and manifest.get("generator_version") == GENERATOR_VERSION
+    )
 
 
 def step_ingest(ctx: DemoContext) -> None:
@@ -81,7 +85,8 @@ def step_ingest(ctx: DemoContext) -> None:
         label_files = sorted((d / "labels").glob("*.yaml"))
         results.extend(
             ingest_label_files(
-                ctx.store, label_files,
+                ctx.store,
+                label_files,
                 progress=lambda r: step(f"{r.path}: {r.rows_new:,} new labels"),
             )
         )

@@ -9,6 +9,7 @@ import typer
 
 from sanctionwatch.cli.output import OutputFormat, err, print_json, print_table
 from sanctionwatch.errors import InputError
+from sanctionwatch.scenario import ScenarioManifest
 
 app = typer.Typer(help="Generate laundering scenarios to run the system on.", no_args_is_help=True)
 
@@ -37,7 +38,7 @@ def generate(
     )
 
 
-def run_generator(out: Path, seed: int, transfers: int):  # type: ignore[no-untyped-def]
+def run_generator(out: Path, seed: int, transfers: int) -> ScenarioManifest:
     from sanctionwatch.scenario import generate as generate_scenario
 
     last = [-1]
