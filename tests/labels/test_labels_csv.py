@@ -27,8 +27,19 @@ def write(tmp_path: Path, text: str, name: str = "labels.csv") -> Path:
         (["chain", "address", "label", "category"], "labels-csv"),
         (["Chain", "Address", "Label", "Category", "Abuse", "Source"], "labels-csv"),
         (["chain", "label", "address", "name_tag"], "eth-labels-csv"),
-        (["address", "asset", "sdn_profile_id", "entity_name", "party_type", "programs",
-          "listed_date", "akas"], "ofac-addresses-csv"),
+        (
+            [
+                "address",
+                "asset",
+                "sdn_profile_id",
+                "entity_name",
+                "party_type",
+                "programs",
+                "listed_date",
+                "akas",
+            ],
+            "ofac-addresses-csv",
+        ),
         (["banned_address", "wallet_tag", "data_source"], None),
     ],
 )
@@ -85,7 +96,10 @@ def test_eth_labels_shape(tmp_path: Path) -> None:
     assert parsed.format == "eth-labels-csv"
     tornado, bridge, phish = parsed.labels
     assert (tornado.chain, tornado.category, tornado.label) == (
-        "ethereum", "mixer", "Tornado.Cash: 0.1 ETH")
+        "ethereum",
+        "mixer",
+        "Tornado.Cash: 0.1 ETH",
+    )
     assert tornado.source == "https://etherscan.io/accounts/label/tornado-cash"
     assert (tornado.confidence, tornado.confidence_level) == ("web_crawl", 20)
     assert (bridge.chain, bridge.category) == ("arbitrum", "bridge")
@@ -114,12 +128,21 @@ def test_ofac_shape(tmp_path: Path) -> None:
     assert lazarus.chain == "ethereum"
     assert lazarus.address == "0x098b716b8aaf21512996dc57eb0615e2383e2f96"
     assert (lazarus.label, lazarus.category, lazarus.abuse) == (
-        "Lazarus Group", "sanctioned", "sanction")
+        "Lazarus Group",
+        "sanctioned",
+        "sanction",
+    )
     assert (lazarus.source, lazarus.confidence, lazarus.confidence_level) == (
-        "OFAC SDN uid 27307", "authority_data", 60)
+        "OFAC SDN uid 27307",
+        "authority_data",
+        60,
+    )
     assert json.loads(lazarus.context or "") == {
-        "sdn_profile_id": "27307", "asset": "ETH", "party_type": "Unknown",
-        "programs": ["DPRK3"], "listed_date": "2019-09-13",
+        "sdn_profile_id": "27307",
+        "asset": "ETH",
+        "party_type": "Unknown",
+        "programs": ["DPRK3"],
+        "listed_date": "2019-09-13",
         "akas": ["Hidden Cobra", "Office 91"],
     }
     assert cheil.chain == "tron"

@@ -56,13 +56,17 @@ def test_ingest_then_reingest_adds_nothing(store: Store, tmp_path: Path) -> None
     (first,) = ingest_label_files(store, [path])
     assert (first.format, first.file_id, first.rows_read) == ("tagpack", 1, 4)
     assert (first.rows_new, first.rows_duplicate, first.rows_rejected) == (2, 1, 1)
-    assert first.reject_reasons == {"invalid ethereum address: mixed-case EVM address fails "
-                                    "its EIP-55 checksum": 1}
+    assert first.reject_reasons == {
+        "invalid ethereum address: mixed-case EVM address fails its EIP-55 checksum": 1
+    }
     assert first.first_reject_lines == [12]
     assert first.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert first.chain is None  # two chains
-    stored = rows(store, "SELECT l.chain, l.address, a.id FROM labels l JOIN addresses a "
-                         "ON a.id = l.address_id ORDER BY l.chain")
+    stored = rows(
+        store,
+        "SELECT l.chain, l.address, a.id FROM labels l JOIN addresses a "
+        "ON a.id = l.address_id ORDER BY l.chain",
+    )
     assert [(c, a) for c, a, _ in stored] == [("bitcoin", BTC), ("ethereum", ETH.lower())]
     reject = rows(store, "SELECT file_id, path, line, reason, raw FROM rejects")
     assert reject[0][:3] == (1, str(path), 12)
@@ -72,8 +76,11 @@ def test_ingest_then_reingest_adds_nothing(store: Store, tmp_path: Path) -> None
     assert (again.file_id, again.rows_new, again.rows_duplicate) == (2, 0, 3)
     assert rows(store, "SELECT count(*) FROM labels") == [(2,)]
     assert rows(store, "SELECT count(*) FROM addresses") == [(2,)]
-    log = rows(store, "SELECT file_id, format, rows_read, rows_new, rows_duplicate, "
-                      "rows_rejected, sha256 FROM ingest_log ORDER BY file_id")
+    log = rows(
+        store,
+        "SELECT file_id, format, rows_read, rows_new, rows_duplicate, "
+        "rows_rejected, sha256 FROM ingest_log ORDER BY file_id",
+    )
     assert log == [
         (1, "tagpack", 4, 2, 1, 1, first.sha256),
         (2, "tagpack", 4, 0, 3, 1, first.sha256),
@@ -102,9 +109,9 @@ def test_actorpack_ingest_is_idempotent(store: Store, tmp_path: Path) -> None:
     path.write_text(
         "title: Actors\ncreator: c\nactors:\n"
         "- id: lazarusgroup\n  label: Lazarus Group\n  categories: [perpetrator]\n"
-        "  context: '{\"aliases\": [\"Hidden Cobra\"]}'\n"
+        '  context: \'{"aliases": ["Hidden Cobra"]}\'\n'
         "- id: lazarusgroup\n  label: Lazarus Group\n  categories: [perpetrator]\n"
-        "  context: '{\"aliases\": [\"Hidden Cobra\"]}'\n"
+        '  context: \'{"aliases": ["Hidden Cobra"]}\'\n'
         "- id: bybit\n  label: Bybit\n  categories: [exchange]\n",
         encoding="utf-8",
     )
@@ -152,26 +159,57 @@ def test_a_non_parquet_file_is_a_format_error(store: Store, tmp_path: Path) -> N
 
 # -- the set-based Parquet path agrees with the YAML path -----------------------------------
 
-FLAT_COLUMNS = ("address", "currency", "label", "category", "abuse", "actor", "confidence",
-                "source", "lastmod", "pack_title", "context")
+FLAT_COLUMNS = (
+    "address",
+    "currency",
+    "label",
+    "category",
+    "abuse",
+    "actor",
+    "confidence",
+    "source",
+    "lastmod",
+    "pack_title",
+    "context",
+)
 FLAT_ROWS: list[dict[str, str]] = [
     {"address": ETH.lower(), "currency": "ETH", "label": "lower", "category": "exchange"},
     {"address": ETH, "currency": "ETH", "label": "checksummed", "category": "defi_dex"},
-    {"address": "0x" + ETH[2:].upper(), "currency": "ETH", "label": "upper",
-     "category": "mixing_service"},
+    {
+        "address": "0x" + ETH[2:].upper(),
+        "currency": "ETH",
+        "label": "upper",
+        "category": "mixing_service",
+    },
     {"address": ETH[:-1] + "0", "currency": "ETH", "label": "bad checksum"},
-    {"address": BTC, "currency": "BTC", "label": "sanctioned", "category": "user",
-     "abuse": "sanction", "confidence": "authority_data"},
+    {
+        "address": BTC,
+        "currency": "BTC",
+        "label": "sanctioned",
+        "category": "user",
+        "abuse": "sanction",
+        "confidence": "authority_data",
+    },
     {"address": BTC[:-1] + "3", "currency": "BTC", "label": "bad btc"},
     {"address": "LQ3B36Yv2rBTxdgAdYpU2UcEZsaNwXeATk", "currency": "LTC", "label": "ltc"},
     {"address": TRON, "currency": "USDT", "label": "usdt on tron", "abuse": "scam"},
     {"address": ETH + " ", "currency": "ETH", "label": "trailing space", "actor": "bybit"},
     {"address": BTC, "currency": "BTC", "label": "", "category": "exchange"},
-    {"address": BTC, "currency": "BTC", "label": "odd confidence", "confidence": "gut_feeling",
-     "lastmod": "2023-08-16 12:18:52.619444", "context": '{"a": 1}'},
+    {
+        "address": BTC,
+        "currency": "BTC",
+        "label": "odd confidence",
+        "confidence": "gut_feeling",
+        "lastmod": "2023-08-16 12:18:52.619444",
+        "context": '{"a": 1}',
+    },
     {"address": BTC, "currency": "BTC", "label": "bad date", "lastmod": "someday"},
-    {"address": "BC1Q2QQQT87KH33S0ER58AKH7V9CWJGD83Z5SMH9RP", "currency": "BTC",
-     "label": "upper bech32", "source": "https://example.org"},
+    {
+        "address": "BC1Q2QQQT87KH33S0ER58AKH7V9CWJGD83Z5SMH9RP",
+        "currency": "BTC",
+        "label": "upper bech32",
+        "source": "https://example.org",
+    },
     {"address": ETH.lower(), "currency": "ETH", "label": "lower", "category": "exchange"},
     {"address": BTC, "currency": "", "label": "no currency"},
 ]
@@ -185,18 +223,21 @@ def write_flat(tmp_path: Path) -> tuple[Path, Path]:
     pq.write_table(pa.table(table), parquet)
     tags = [{k: v for k, v in r.items() if v != ""} for r in FLAT_ROWS]
     pack = tmp_path / "flat.yaml"
-    pack.write_text(yaml.safe_dump({"title": "Flat", "tags": tags}, sort_keys=False),
-                    encoding="utf-8")
+    pack.write_text(
+        yaml.safe_dump({"title": "Flat", "tags": tags}, sort_keys=False), encoding="utf-8"
+    )
     return parquet, pack
 
 
 def labels_of(store: Store, file_id: int) -> Counter[tuple[Any, ...]]:
-    return Counter(rows(
-        store,
-        "SELECT chain, address, label, category, source_category, abuse, actor, confidence, "
-        "confidence_level, source, pack, lastmod, context FROM labels WHERE file_id = ?",
-        [file_id],
-    ))
+    return Counter(
+        rows(
+            store,
+            "SELECT chain, address, label, category, source_category, abuse, actor, confidence, "
+            "confidence_level, source, pack, lastmod, context FROM labels WHERE file_id = ?",
+            [file_id],
+        )
+    )
 
 
 def test_parquet_and_yaml_paths_agree(store: Store, tmp_path: Path) -> None:
@@ -226,14 +267,32 @@ def test_parquet_and_yaml_paths_agree(store: Store, tmp_path: Path) -> None:
     store.con.execute("DELETE FROM labels")
     (yaml_again,) = ingest_label_files(store, [pack])
     assert labels_of(store, yaml_again.file_id) == parquet_labels
-    assert ("ethereum", ETH.lower(), "upper", "mixer", "mixing_service", None, None, None,
-            None, None, "Flat", None, None) in parquet_labels
+    assert (
+        "ethereum",
+        ETH.lower(),
+        "upper",
+        "mixer",
+        "mixing_service",
+        None,
+        None,
+        None,
+        None,
+        None,
+        "Flat",
+        None,
+        None,
+    ) in parquet_labels
     assert ("bitcoin", "bc1q2qqqt87kh33s0er58akh7v9cwjgd83z5smh9rp") in {
-        k[:2] for k in parquet_labels}
+        k[:2] for k in parquet_labels
+    }
 
     (parquet_again,) = ingest_label_files(store, [parquet])
     assert (parquet_again.rows_new, parquet_again.rows_duplicate) == (0, 9)
-    raw = store.scalar("SELECT raw FROM rejects WHERE file_id = ? AND line = 7",
-                       [parquet_again.file_id])
-    assert json.loads(raw) == {**dict.fromkeys(FLAT_COLUMNS, ""), **FLAT_ROWS[6],
-                               "pack_title": "Flat"}
+    raw = store.scalar(
+        "SELECT raw FROM rejects WHERE file_id = ? AND line = 7", [parquet_again.file_id]
+    )
+    assert json.loads(raw) == {
+        **dict.fromkeys(FLAT_COLUMNS, ""),
+        **FLAT_ROWS[6],
+        "pack_title": "Flat",
+    }

@@ -59,7 +59,9 @@ def test_labels_for_returns_every_label_with_sources(labelled: Store) -> None:
 def test_labels_for_one_chain(labelled: Store) -> None:
     assert [r.label for r in labels_for(labelled, ETH.lower(), "bsc")] == ["Bybit on BSC"]
     assert [r.label for r in labels_for(labelled, ETH, "ethereum")] == [
-        "Bybit hack", "Bybit cold wallet"]
+        "Bybit hack",
+        "Bybit cold wallet",
+    ]
     assert labels_for(labelled, ETH, "polygon") == []
 
 
@@ -100,12 +102,26 @@ def test_address_categories_view(labelled: Store) -> None:
     assert len(view) == len({(r[0], r[1]) for r in view}) == 6
     by_key = {(r[0], r[1]): r[2:] for r in view}
     assert by_key[(A, "ethereum")] == (
-        "exchange", ["exchange", "unknown_service"], "Blacklisted", "unknown_service", 100, 2)
-    assert by_key[(C, "ethereum")] == (
-        "theft", ["scam", "theft"], "Exploiter", "theft", 20, 3)
-    assert by_key[(ETH.lower(), "bsc")] == ("exchange", ["exchange"], "Bybit on BSC",
-                                             "exchange", 10, 1)
+        "exchange",
+        ["exchange", "unknown_service"],
+        "Blacklisted",
+        "unknown_service",
+        100,
+        2,
+    )
+    assert by_key[(C, "ethereum")] == ("theft", ["scam", "theft"], "Exploiter", "theft", 20, 3)
+    assert by_key[(ETH.lower(), "bsc")] == (
+        "exchange",
+        ["exchange"],
+        "Bybit on BSC",
+        "exchange",
+        10,
+        1,
+    )
     (row,) = best_labels(labelled, ETH, "ethereum")
     assert (row.category, row.categories, row.label) == (
-        "theft", ("exchange", "theft"), "Bybit hack")
+        "theft",
+        ("exchange", "theft"),
+        "Bybit hack",
+    )
     assert row.to_dict()["categories"] == ["exchange", "theft"]

@@ -140,10 +140,12 @@ def test_resolve_chain(code: str, address: str, chain: str) -> None:
         ("ZEC", "t1ZmpK4QFcvyQZ3ghTgSboBW8b4HgiZHQF9", "chain ZEC is not supported"),
         ("BCH", "qq3z", "chain BCH is not supported"),
         ("ETC", ETH_CHECKSUMMED, "chain ETC is not supported"),  # not Ethereum
-        ("USDC", BTC, "cannot tell the chain of a USDC address that is not 0x… (EVM) or "
-                      "T… (TRON)"),
-        ("BNB", "bnb136ns6lfw4zs5hg4n85vdthaad7hq5m4gtkgf23",
-         "cannot tell the chain of a BNB address that is not 0x… (EVM)"),
+        ("USDC", BTC, "cannot tell the chain of a USDC address that is not 0x… (EVM) or T… (TRON)"),
+        (
+            "BNB",
+            "bnb136ns6lfw4zs5hg4n85vdthaad7hq5m4gtkgf23",
+            "cannot tell the chain of a BNB address that is not 0x… (EVM)",
+        ),
     ],
 )
 def test_resolve_chain_rejects(code: str, address: str, reason: str) -> None:

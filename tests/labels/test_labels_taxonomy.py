@@ -23,14 +23,54 @@ from sanctionwatch.labels.taxonomy import (
 # Entity/service/behaviour concept ids of graphsense-lib tagpack/db/concepts.yaml
 # (2025). Each must be decided: mapped to a category of ours, or known to be unknown_service.
 GRAPHSENSE_ENTITY_CONCEPTS = (
-    "organization", "user", "service", "victim", "perpetrator", "donation", "exchange",
-    "wallet_service", "escrow_wallet", "ico_wallet", "cold_wallet", "hot_wallet",
-    "warm_wallet", "filesharing", "index", "market", "messaging_service", "mixing_service",
-    "coinjoin", "miner", "mining_service", "gambling", "search_engine", "shop", "faucet",
-    "payment_processor", "atm", "hosting", "vpn", "nameservice", "defi", "defi_token",
-    "defi_lending", "defi_dex", "defi_dex_pair", "defi_derivative", "defi_bridge", "defi_dao",
-    "defi_staking", "defi_custody", "collectible", "black_list", "gov_black_list",
-    "white_list", "gov_white_list", "deployer", "funder", "unknown",
+    "organization",
+    "user",
+    "service",
+    "victim",
+    "perpetrator",
+    "donation",
+    "exchange",
+    "wallet_service",
+    "escrow_wallet",
+    "ico_wallet",
+    "cold_wallet",
+    "hot_wallet",
+    "warm_wallet",
+    "filesharing",
+    "index",
+    "market",
+    "messaging_service",
+    "mixing_service",
+    "coinjoin",
+    "miner",
+    "mining_service",
+    "gambling",
+    "search_engine",
+    "shop",
+    "faucet",
+    "payment_processor",
+    "atm",
+    "hosting",
+    "vpn",
+    "nameservice",
+    "defi",
+    "defi_token",
+    "defi_lending",
+    "defi_dex",
+    "defi_dex_pair",
+    "defi_derivative",
+    "defi_bridge",
+    "defi_dao",
+    "defi_staking",
+    "defi_custody",
+    "collectible",
+    "black_list",
+    "gov_black_list",
+    "white_list",
+    "gov_white_list",
+    "deployer",
+    "funder",
+    "unknown",
 )
 
 
@@ -187,8 +227,11 @@ def test_eth_labels_category(slug: str, name_tag: str, expected: str) -> None:
     assert eth_labels_category(slug, name_tag) == expected
 
 
-@given(st.one_of(st.none(), st.text()), st.one_of(st.none(), st.text()),
-       st.lists(st.text(), max_size=3))
+@given(
+    st.one_of(st.none(), st.text()),
+    st.one_of(st.none(), st.text()),
+    st.lists(st.text(), max_size=3),
+)
 def test_categorize_is_total(category: str | None, abuse: str | None, concepts: list[str]) -> None:
     assert categorize(category, abuse, concepts) in CATEGORIES
 

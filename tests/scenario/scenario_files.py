@@ -22,8 +22,9 @@ def read_csv_text(path: Path) -> pa.Table:
     """A CSV with every column read as text (big integers stay exact)."""
     with path.open("rb") as f:
         header = f.readline().decode().strip().split(",")
-    opts = pcsv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()),
-                               strings_can_be_null=False)
+    opts = pcsv.ConvertOptions(
+        column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
+    )
     return pcsv.read_csv(path, convert_options=opts)
 
 
@@ -68,17 +69,43 @@ class Scenario:
         status = {t["hash"]: t["receipt_status"] for t in self.eth_tx}
         for i, t in enumerate(self.eth_tx):
             if t["receipt_status"] == "1" and int(t["value"]):
-                out.append(("ethereum", t["from_address"], t["to_address"], "ETH",
-                            int(t["value"]), int(t["block_timestamp"]), i))
+                out.append(
+                    (
+                        "ethereum",
+                        t["from_address"],
+                        t["to_address"],
+                        "ETH",
+                        int(t["value"]),
+                        int(t["block_timestamp"]),
+                        i,
+                    )
+                )
         for i, t in enumerate(self.eth_tok):
             if status[t["transaction_hash"]] == "1":
-                out.append(("ethereum", t["from_address"], t["to_address"],
-                            tokens.get(t["token_address"], t["token_address"]),
-                            int(t["value"]), int(t["block_timestamp"]), i))
+                out.append(
+                    (
+                        "ethereum",
+                        t["from_address"],
+                        t["to_address"],
+                        tokens.get(t["token_address"], t["token_address"]),
+                        int(t["value"]),
+                        int(t["block_timestamp"]),
+                        i,
+                    )
+                )
         for i, t in enumerate(self.eth_tr):
             if status[t["transaction_hash"]] == "1" and int(t["value"]):
-                out.append(("ethereum", t["from_address"], t["to_address"], "ETH",
-                            int(t["value"]), int(t["block_timestamp"]), i))
+                out.append(
+                    (
+                        "ethereum",
+                        t["from_address"],
+                        t["to_address"],
+                        "ETH",
+                        int(t["value"]),
+                        int(t["block_timestamp"]),
+                        i,
+                    )
+                )
         for i, tx in enumerate(self.btc):
             for inp in tx["inputs"]:
                 for a in inp["addresses"]:
@@ -88,8 +115,9 @@ class Scenario:
                     out.append(("bitcoin", "", a, "BTC", o["value"], tx["block_timestamp"], i))
         for i, t in enumerate(self.tron):
             ts = int(dt.datetime.fromisoformat(t["block_time"]).timestamp())
-            out.append(("tron", t["from_address"], t["to_address"], "USDT", int(t["amount"]),
-                        ts, i))
+            out.append(
+                ("tron", t["from_address"], t["to_address"], "USDT", int(t["amount"]), ts, i)
+            )
         return out
 
 

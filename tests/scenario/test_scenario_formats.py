@@ -20,22 +20,61 @@ HEX64 = re.compile(r"^[0-9a-f]{64}$")
 DEC = re.compile(r"^(0|[1-9][0-9]*)$")
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
-TX_HEADER = ("hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,"
-             "value,gas,gas_price,input,block_timestamp,max_fee_per_gas,"
-             "max_priority_fee_per_gas,transaction_type,receipt_status")
-TRANSFER_LOG_HEADER = ("token_address,from_address,to_address,value,transaction_hash,log_index,"
-                "block_number,block_timestamp")
-TRACE_HEADER = ("transaction_hash,transaction_index,from_address,to_address,value,input,"
-                "output,trace_type,call_type,reward_type,gas,gas_used,subtraces,"
-                "trace_address,error,status,block_number,block_timestamp,trace_id")
+TX_HEADER = (
+    "hash,nonce,block_hash,block_number,transaction_index,from_address,to_address,"
+    "value,gas,gas_price,input,block_timestamp,max_fee_per_gas,"
+    "max_priority_fee_per_gas,transaction_type,receipt_status"
+)
+TRANSFER_LOG_HEADER = (
+    "token_address,from_address,to_address,value,transaction_hash,log_index,"
+    "block_number,block_timestamp"
+)
+TRACE_HEADER = (
+    "transaction_hash,transaction_index,from_address,to_address,value,input,"
+    "output,trace_type,call_type,reward_type,gas,gas_used,subtraces,"
+    "trace_address,error,status,block_number,block_timestamp,trace_id"
+)
 TRON_HEADER = "chain,tx_hash,position,block_number,block_time,from_address,to_address,asset,amount"
-BTC_KEYS = ["hash", "size", "virtual_size", "version", "lock_time", "block_number",
-            "block_hash", "block_timestamp", "is_coinbase", "index", "inputs", "outputs",
-            "input_count", "output_count", "input_value", "output_value", "fee"]
-BTC_IN_KEYS = ["index", "spent_transaction_hash", "spent_output_index", "script_asm",
-               "script_hex", "sequence", "required_signatures", "type", "addresses", "value"]
-BTC_OUT_KEYS = ["index", "script_asm", "script_hex", "required_signatures", "type",
-                "addresses", "value"]
+BTC_KEYS = [
+    "hash",
+    "size",
+    "virtual_size",
+    "version",
+    "lock_time",
+    "block_number",
+    "block_hash",
+    "block_timestamp",
+    "is_coinbase",
+    "index",
+    "inputs",
+    "outputs",
+    "input_count",
+    "output_count",
+    "input_value",
+    "output_value",
+    "fee",
+]
+BTC_IN_KEYS = [
+    "index",
+    "spent_transaction_hash",
+    "spent_output_index",
+    "script_asm",
+    "script_hex",
+    "sequence",
+    "required_signatures",
+    "type",
+    "addresses",
+    "value",
+]
+BTC_OUT_KEYS = [
+    "index",
+    "script_asm",
+    "script_hex",
+    "required_signatures",
+    "type",
+    "addresses",
+    "value",
+]
 
 
 def btc_address_ok(a: str) -> bool:
@@ -53,10 +92,15 @@ def tron_address_ok(a: str) -> bool:
     return len(raw) == 21 and raw[0] == 0x41 and a.startswith("T")
 
 
-@pytest.mark.parametrize(("path", "header"), [
-    ("ethereum/transactions.csv", TX_HEADER), ("ethereum/token_transfers.csv", TRANSFER_LOG_HEADER),
-    ("ethereum/traces.csv", TRACE_HEADER), ("tron/usdt_transfers.csv", TRON_HEADER),
-])
+@pytest.mark.parametrize(
+    ("path", "header"),
+    [
+        ("ethereum/transactions.csv", TX_HEADER),
+        ("ethereum/token_transfers.csv", TRANSFER_LOG_HEADER),
+        ("ethereum/traces.csv", TRACE_HEADER),
+        ("tron/usdt_transfers.csv", TRON_HEADER),
+    ],
+)
 def test_csv_headers_are_exact(small: Scenario, path: str, header: str) -> None:
     first = (small.root / path).read_text().split("\n", 1)[0]
     assert first == header
@@ -104,8 +148,10 @@ def test_token_transfers_and_traces_belong_to_transactions(scenario: Scenario) -
     seen_logs: set[tuple[str, str]] = set()
     for r in scenario.eth_tok:
         tx = txs[r["transaction_hash"]]
-        assert (r["block_number"], r["block_timestamp"]) == (tx["block_number"],
-                                                             tx["block_timestamp"])
+        assert (r["block_number"], r["block_timestamp"]) == (
+            tx["block_number"],
+            tx["block_timestamp"],
+        )
         assert ETH_ADDR.match(r["token_address"])
         assert DEC.match(r["value"])
         assert (r["block_number"], r["log_index"]) not in seen_logs
@@ -113,14 +159,18 @@ def test_token_transfers_and_traces_belong_to_transactions(scenario: Scenario) -
     for r in scenario.eth_tr:
         tx = txs[r["transaction_hash"]]
         assert (r["block_number"], r["block_timestamp"], r["transaction_index"]) == (
-            tx["block_number"], tx["block_timestamp"], tx["transaction_index"])
+            tx["block_number"],
+            tx["block_timestamp"],
+            tx["transaction_index"],
+        )
         assert r["trace_address"] != ""
         assert re.fullmatch(r"\d+(,\d+)*", r["trace_address"])
         assert r["trace_type"] == "call"
         assert r["call_type"] == "call"
         assert r["status"] == "1"
-        assert r["trace_id"] == "call_{}_{}".format(r["transaction_hash"],
-                                                    r["trace_address"].replace(",", "_"))
+        assert r["trace_id"] == "call_{}_{}".format(
+            r["transaction_hash"], r["trace_address"].replace(",", "_")
+        )
         assert r["error"] == ""
 
 
@@ -169,8 +219,9 @@ def test_bitcoin_json_shape(scenario: Scenario) -> None:
     assert blocks == sorted(blocks)
     per_block = Counter(blocks)
     for b, n in per_block.items():
-        idx = sorted(tx["index"] for tx in scenario.btc if tx["block_number"] == b) \
-            if n > 1 else [0]
+        idx = (
+            sorted(tx["index"] for tx in scenario.btc if tx["block_number"] == b) if n > 1 else [0]
+        )
         assert idx == list(range(n))
 
 
@@ -234,8 +285,15 @@ def test_tron_rows(scenario: Scenario) -> None:
 
 
 def test_tagpacks(scenario: Scenario) -> None:
-    allowed_conf = {"ownership", "service_data", "authority_data", "forensic_investigation",
-                    "forensic", "web_crawl", "heuristic"}
+    allowed_conf = {
+        "ownership",
+        "service_data",
+        "authority_data",
+        "forensic_investigation",
+        "forensic",
+        "web_crawl",
+        "heuristic",
+    }
     tagged: dict[str, dict[str, object]] = {}
     rows = {f.path: f.rows for f in scenario.manifest.files}
     for path in sorted((scenario.root / "labels").glob("*.yaml")):
@@ -258,8 +316,9 @@ def test_tagpacks(scenario: Scenario) -> None:
     assert tagged[theft]["confidence"] == "forensic_investigation"
     cats = {t["category"] for t in tagged.values()}
     assert {"exchange", "dex", "bridge", "mixing_service", "otc_broker", "hacker"} <= cats
-    frozen = [a["address"] for a in scenario.truth["laundering_addresses"]
-              if a["stage"] == "frozen"]
+    frozen = [
+        a["address"] for a in scenario.truth["laundering_addresses"] if a["stage"] == "frozen"
+    ]
     assert all(f in tagged for f in frozen)
 
 
@@ -267,8 +326,11 @@ def test_only_some_deposit_addresses_are_labelled(medium: Scenario) -> None:
     tagged = set()
     for path in (medium.root / "labels").glob("*.yaml"):
         tagged |= {t["address"] for t in yaml.safe_load(path.read_text())["tags"]}
-    deps = [a["address"] for a in medium.truth["laundering_addresses"]
-            if a["stage"] == "exchange_deposit"]
+    deps = [
+        a["address"]
+        for a in medium.truth["laundering_addresses"]
+        if a["stage"] == "exchange_deposit"
+    ]
     labelled = sum(d in tagged for d in deps)
     assert 0 < labelled < len(deps)
 
@@ -279,10 +341,16 @@ def test_manifest_describes_the_files(scenario: Scenario) -> None:
     assert doc["generator_version"]
     assert doc["parameters"]["transfers"]
     paths = {f["path"] for f in doc["files"]}
-    assert {"ethereum/transactions.csv", "ethereum/token_transfers.csv",
-            "ethereum/traces.csv", "bitcoin/transactions.jsonl", "tron/usdt_transfers.csv",
-            "labels/scenario_services.yaml", "ground_truth.json",
-            "ground_truth_addresses.csv"} <= paths
+    assert {
+        "ethereum/transactions.csv",
+        "ethereum/token_transfers.csv",
+        "ethereum/traces.csv",
+        "bitcoin/transactions.jsonl",
+        "tron/usdt_transfers.csv",
+        "labels/scenario_services.yaml",
+        "ground_truth.json",
+        "ground_truth_addresses.csv",
+    } <= paths
     for f in doc["files"]:
         data = (scenario.root / f["path"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == f["sha256"]
@@ -302,6 +370,8 @@ def test_ground_truth_addresses_csv(scenario: Scenario) -> None:
     lines = (scenario.root / "ground_truth_addresses.csv").read_text().splitlines()
     assert lines[0] == "chain,address,stage,hop"
     rows = {tuple(line.split(",")) for line in lines[1:]}
-    expected = {(a["chain"], a["address"], a["stage"], str(a["hop"]))
-                for a in scenario.truth["laundering_addresses"]}
+    expected = {
+        (a["chain"], a["address"], a["stage"], str(a["hop"]))
+        for a in scenario.truth["laundering_addresses"]
+    }
     assert rows == expected

@@ -6,8 +6,19 @@ from collections import defaultdict
 
 from .scenario_files import Scenario, iso
 
-STAGES = {"theft", "split", "dex_swap", "bridge", "mixer", "coinjoin", "peel_chain",
-          "dormant", "otc", "exchange_deposit", "frozen"}
+STAGES = {
+    "theft",
+    "split",
+    "dex_swap",
+    "bridge",
+    "mixer",
+    "coinjoin",
+    "peel_chain",
+    "dormant",
+    "otc",
+    "exchange_deposit",
+    "frozen",
+}
 
 
 def test_every_stage_and_terminal_kind_is_present(small: Scenario) -> None:
@@ -18,8 +29,7 @@ def test_every_stage_and_terminal_kind_is_present(small: Scenario) -> None:
     assert {"exchange", "otc", "frozen", "mixer", "dormant"} <= cats
     kinds = {link["kind"] for link in truth["cross_chain_links"]}
     assert kinds == {"thorchain", "exchanger", "bridge"}
-    assert {(a["chain"]) for a in truth["laundering_addresses"]} == {"ethereum", "bitcoin",
-                                                                      "tron"}
+    assert {(a["chain"]) for a in truth["laundering_addresses"]} == {"ethereum", "bitcoin", "tron"}
 
 
 def test_theft_matches_the_chain(scenario: Scenario) -> None:
@@ -35,8 +45,13 @@ def test_theft_matches_the_chain(scenario: Scenario) -> None:
     assert {a["asset"] for a in theft["amounts"]} == {"ETH", "stETH", "mETH", "cmETH"}
 
 
-def _flows(s: Scenario) -> tuple[dict[tuple[str, str, str], int], dict[tuple[str, str, str], int],
-                                 list[tuple[str, str, str, int, int, int]]]:
+def _flows(
+    s: Scenario,
+) -> tuple[
+    dict[tuple[str, str, str], int],
+    dict[tuple[str, str, str], int],
+    list[tuple[str, str, str, int, int, int]],
+]:
     """Per (chain, address, asset): total in, total out; and the ordered movements."""
     inflow: defaultdict[tuple[str, str, str], int] = defaultdict(int)
     outflow: defaultdict[tuple[str, str, str], int] = defaultdict(int)
@@ -79,8 +94,11 @@ def test_laundering_addresses_conserve_value(scenario: Scenario) -> None:
 def test_laundering_funds_leave_only_after_they_arrive(scenario: Scenario) -> None:
     """Chronological running balance of each laundering address never goes negative."""
     _, _, events = _flows(scenario)
-    launder = {(a["chain"], a["address"]) for a in scenario.truth["laundering_addresses"]
-               if a["owner"] == "launderer"}
+    launder = {
+        (a["chain"], a["address"])
+        for a in scenario.truth["laundering_addresses"]
+        if a["owner"] == "launderer"
+    }
     first_in: dict[tuple[str, str], int] = {}
     per: defaultdict[tuple[str, str, str], list[tuple[int, int, int]]] = defaultdict(list)
     for chain, addr, asset, delta, ts, _order in events:
@@ -96,8 +114,9 @@ def test_laundering_funds_leave_only_after_they_arrive(scenario: Scenario) -> No
                 assert ts >= first_in[key[:2]]
             bal += delta
             assert bal >= 0, key
-    first_seen = {(a["chain"], a["address"]): a["first_seen"]
-                  for a in scenario.truth["laundering_addresses"]}
+    first_seen = {
+        (a["chain"], a["address"]): a["first_seen"] for a in scenario.truth["laundering_addresses"]
+    }
     for addr_key, ts in first_in.items():
         assert first_seen[addr_key] == iso(ts)
 
@@ -130,8 +149,11 @@ def test_accounting_balances_per_asset(scenario: Scenario) -> None:
 
 def test_terminals_match_received_amounts(scenario: Scenario) -> None:
     """Exchange and OTC terminals equal what laundering addresses sent there."""
-    launder = {(a["chain"], a["address"]) for a in scenario.truth["laundering_addresses"]
-               if a["owner"] == "launderer"}
+    launder = {
+        (a["chain"], a["address"])
+        for a in scenario.truth["laundering_addresses"]
+        if a["owner"] == "launderer"
+    }
     sent: defaultdict[tuple[str, str, str], int] = defaultdict(int)
     btc_in_owner: dict[str, str] = {}
     for tx in scenario.btc:
@@ -153,17 +175,18 @@ def test_thorchain_memos_pair_inbound_and_outbound(scenario: Scenario) -> None:
     """Each router deposit memo '=:BTC.BTC:<dest>' has a vault payout with OUT:<HASH>."""
     truth = scenario.truth
     router = next(link for link in truth["cross_chain_links"] if link["kind"] == "thorchain")
-    router_addr = next(t["to_address"] for t in scenario.eth_tx
-                       if t["hash"] == router["from_tx"])
+    router_addr = next(t["to_address"] for t in scenario.eth_tx if t["hash"] == router["from_tx"])
     outs: dict[str, tuple[str, list[str], int]] = {}
     for tx in scenario.btc:
-        memos = [o["script_asm"].split(" ", 1)[1] for o in tx["outputs"]
-                 if o["type"] == "nulldata"]
+        memos = [o["script_asm"].split(" ", 1)[1] for o in tx["outputs"] if o["type"] == "nulldata"]
         for m in memos:
             text = bytes.fromhex(m).decode()
             if text.startswith("OUT:"):
-                outs[text[4:]] = (tx["hash"], [a for o in tx["outputs"] for a in o["addresses"]],
-                                  tx["block_timestamp"])
+                outs[text[4:]] = (
+                    tx["hash"],
+                    [a for o in tx["outputs"] for a in o["addresses"]],
+                    tx["block_timestamp"],
+                )
     deposits = [t for t in scenario.eth_tx if t["to_address"] == router_addr]
     assert len(deposits) >= 8
     for t in deposits:
@@ -215,8 +238,12 @@ def test_btc_fan_out_is_large_enough(medium: Scenario) -> None:
 def test_honest_users_share_the_services(scenario: Scenario) -> None:
     """Naive tracing over-includes: honest deposits to the same THORChain router exist."""
     launder = {a["address"] for a in scenario.truth["laundering_addresses"]}
-    router = next(t["to_address"] for t in scenario.eth_tx if t["input"].startswith(
-        "0x" + b"=:BTC.BTC:".hex()) and t["from_address"] in launder)
-    honest = [t for t in scenario.eth_tx if t["to_address"] == router
-              and t["from_address"] not in launder]
+    router = next(
+        t["to_address"]
+        for t in scenario.eth_tx
+        if t["input"].startswith("0x" + b"=:BTC.BTC:".hex()) and t["from_address"] in launder
+    )
+    honest = [
+        t for t in scenario.eth_tx if t["to_address"] == router and t["from_address"] not in launder
+    ]
     assert len(honest) >= 4

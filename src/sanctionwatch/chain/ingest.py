@@ -97,8 +97,8 @@ def ingest_transfer_file(
         step(f"{path.name}: validating {staged.rows_read:,} rows")
         _Pipeline(con, path, file_id, options, staged, result).run(step)
         result.sha256 = hasher.hexdigest()
+        summarize_rejects(con, result)  # before the log, which records rows_rejected
         write_log(con, result, started, options.to_dict())
-        summarize_rejects(con, result)
     result.seconds = time.perf_counter() - clock
     return result
 
@@ -162,7 +162,12 @@ class _Pipeline:
     # -- reference tables ----------------------------------------------------------------
     def _chain_table(self) -> None:
         rows = [(c.name, c.name, c.family) for c in CHAINS.values()]
-        rows += [(alias, CHAINS[name].name, CHAINS[name].family) for alias, name in ALIASES.items()]
+        # an alias that is also a chain's name ("bsc") would join every row twice
+        rows += [
+            (alias, CHAINS[name].name, CHAINS[name].family)
+            for alias, name in ALIASES.items()
+            if alias not in CHAINS
+        ]
         self.con.register(
             "_chain_rows",
             pa.table(
@@ -199,7 +204,7 @@ class _Pipeline:
                 UNION SELECT chain, address FROM _stage_outputs WHERE address IS NOT NULL
                 UNION SELECT chain, address FROM _stage_inputs WHERE address IS NOT NULL
             )
-            SELECT c.chain, c.family, raw.raw,
+            SELECT DISTINCT c.chain, c.family, raw.raw,  -- 'eth' and 'ETHEREUM' rows: one
                    CASE WHEN c.family = 'evm' AND regexp_full_match(raw.raw, '0x[0-9a-f]{40}')
                           THEN raw.raw
                         WHEN c.family = 'evm' AND regexp_full_match(raw.raw, '0x[0-9A-F]{40}')
@@ -300,18 +305,20 @@ class _Pipeline:
                     "address or a known symbol"
                 )
             hit = by_key.get((chain.name, asset)) if asset else None
-            decimals = self.options.decimals.get(raw, self.options.decimals.get(asset or ""))
+            given = {k.strip().lower(): v for k, v in self.options.decimals.items()}
+            decimals = given.get(raw.lower(), given.get((asset or "").lower()))
             if decimals is None and hit is not None and hit[5] is not None:
                 decimals = int(str(hit[5]))
             asset_id = None if hit is None else hit[0]
             if asset is not None and hit is None:
                 # A token contract the store does not know yet: symbol/decimals unknown.
                 asset_id = self.q("SELECT coalesce(max(id), 0) + 1 FROM assets")[0][0]
+                # (--decimals given for it are kept, so later files need not repeat them).
                 self.con.execute(
-                    "INSERT INTO assets VALUES (?, ?, ?, 'token', NULL, NULL)",
-                    [asset_id, chain.name, asset],
+                    "INSERT INTO assets VALUES (?, ?, ?, 'token', NULL, ?)",
+                    [asset_id, chain.name, asset, decimals],
                 )
-                by_key[(chain.name, asset)] = (asset_id, chain.name, asset, "token", None, None)
+                by_key[(chain.name, asset)] = (asset_id, chain.name, asset, "token", None, decimals)
             rows.append(
                 (
                     chain.name,
@@ -418,6 +425,8 @@ class _Pipeline:
         if unit == "whole":
             return (
                 f"CASE WHEN {column} IS NULL THEN 'amount is missing' "
+                f"WHEN regexp_full_match({text}, '-[0-9]+(\\.[0-9]*)?') "
+                f"THEN 'amount is negative' "
                 f"WHEN {decimals} IS NULL THEN 'amount has a decimal point but the asset''s "
                 f"decimals are unknown; give --decimals ASSET=N' "
                 f"WHEN NOT regexp_full_match({text}, '[0-9]+(\\.[0-9]*)?') "
@@ -443,14 +452,15 @@ class _Pipeline:
         dec = "a.decimals"
         amount = self._amount_sql("s.amount", t["amount"], str(unit), dec)
         # The problem text is only computed for rows that have one (inside the final CASE).
-        amount_problem = self._amount_problem_sql("_amount_raw", t["amount"], str(unit),
-                                                  "_decimals")
+        amount_problem = self._amount_problem_sql(
+            "_amount_raw", t["amount"], str(unit), "_decimals"
+        )
         block_time = self._time_sql("s.block_time", t["block_time"])
         block_number = self._int_sql("s.block_number", t["block_number"])
         usd = "TRY_CAST(s.usd_value AS DECIMAL(38, 6))"
-        missing_times = self.q(
-            "SELECT count(*) FROM _stage_transfers WHERE block_time IS NULL"
-        )[0][0]
+        missing_times = self.q("SELECT count(*) FROM _stage_transfers WHERE block_time IS NULL")[0][
+            0
+        ]
         # Rows without a time take their block's time (blocks in the store or in this file);
         # the joins are only paid for when such rows exist.
         filled_sql = (
@@ -714,7 +724,8 @@ class _Pipeline:
                 WHERE t.block_time BETWEEN $lo AND $hi
                   AND t.chain = g.chain AND t.tx_hash = g.tx_hash AND t.kind = g.kind
                   AND t.position = g.position)"""
-            if overlap else ""
+            if overlap
+            else ""
         )
         # Keys repeated inside the file: the exact (costly) window runs only if a cheap
         # count of distinct key hashes says there may be repeats (hash collisions can only
@@ -739,8 +750,7 @@ class _Pipeline:
             {first_of_key}
             ORDER BY from_id, block_time
             """,
-            {"file_id": self.file_id, "lo": lo, "hi": hi} if overlap
-            else {"file_id": self.file_id},
+            {"file_id": self.file_id, "lo": lo, "hi": hi} if overlap else {"file_id": self.file_id},
         )
         self.result.table_rows["transfers"] = int(str(n[0][0])) if n else 0
 
@@ -808,8 +818,9 @@ class _Pipeline:
         """Per line of the file: new (added something), duplicate, or skipped."""
         rejected = int(
             str(
-                self.q("SELECT count(DISTINCT line) FROM rejects WHERE file_id = ?",
-                       [self.file_id])[0][0]
+                self.q(
+                    "SELECT count(DISTINCT line) FROM rejects WHERE file_id = ?", [self.file_id]
+                )[0][0]
             )
         )
         if not (self.staged.utxo or self.staged.blocks):

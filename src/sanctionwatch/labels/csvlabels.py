@@ -53,8 +53,18 @@ EXPLORERS: Mapping[str, tuple[str, str]] = {
 # ("Across Protocol: ACX Token", "Binance Charity: ...", "Aave: Deployer") name a protocol
 # but the address is a token, a donation wallet or a deployer, so only the slug decides.
 NO_NAME_TAG_SLUGS = frozenset(
-    {"token-contract", "old-contract", "bridged-token", "charity", "nonprofit", "endaoment",
-     "take-action", "contract-deployer", "donate", "gitcoin-grants"}
+    {
+        "token-contract",
+        "old-contract",
+        "bridged-token",
+        "charity",
+        "nonprofit",
+        "endaoment",
+        "take-action",
+        "contract-deployer",
+        "donate",
+        "gitcoin-grants",
+    }
 )
 
 _Row = dict[str, str]
@@ -194,7 +204,11 @@ def _labels_row(row: _Row, line: int, pack: str) -> LabelRow | str:
 def _eth_labels_row(row: _Row, line: int, pack: str) -> LabelRow | str:
     """eth-labels export: chain (explorer), label (explorer slug), address, name_tag."""
     explorer, slug, address, name_tag = (
-        row["chain"].lower(), row["label"], row["address"], row["name_tag"])
+        row["chain"].lower(),
+        row["label"],
+        row["address"],
+        row["name_tag"],
+    )
     if explorer not in EXPLORERS:
         return f"chain {explorer or '(empty)'} is not supported"
     chain_name, host = EXPLORERS[explorer]
@@ -236,7 +250,11 @@ _LIST_SPLIT = re.compile(r"\s*;\s*")
 def _ofac_row(row: _Row, line: int, pack: str) -> LabelRow | str:
     """OFAC SDN digital currency address: sanctioned, abuse sanction, authority data."""
     address, asset, uid, name = (
-        row["address"], row["asset"], row["sdn_profile_id"], row["entity_name"])
+        row["address"],
+        row["asset"],
+        row["sdn_profile_id"],
+        row["entity_name"],
+    )
     if not address:
         return "row has no address"
     if not name:

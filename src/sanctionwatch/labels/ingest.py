@@ -114,9 +114,7 @@ def check_label_paths(paths: Iterable[Path | str]) -> list[Path]:
         if not path.is_file():
             problems.append(f"{path} is not a file")
         elif path.suffix.lower() not in known:
-            problems.append(
-                f"{path} is not a label file (expected .yaml, .yml, .csv or .parquet)"
-            )
+            problems.append(f"{path} is not a label file (expected .yaml, .yml, .csv or .parquet)")
     if problems:
         raise FormatError("; ".join(problems) + ".")
     return resolved
@@ -179,8 +177,7 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None =
 def _arrow(rows: Sequence[Any], schema: pa.Schema) -> pa.Table:
     """Slotted row objects as an Arrow table whose columns are the schema's field names."""
     arrays = [
-        pa.array([getattr(row, field.name) for row in rows], type=field.type)
-        for field in schema
+        pa.array([getattr(row, field.name) for row in rows], type=field.type) for field in schema
     ]
     return pa.Table.from_arrays(arrays, schema=schema)
 
@@ -238,8 +235,15 @@ def _insert_rejects(
 
 
 _ACTOR_VALUES = (
-    "actor", "label", "uri", "categories", "jurisdictions", "aliases", "context",
-    "confidence", "source",
+    "actor",
+    "label",
+    "uri",
+    "categories",
+    "jurisdictions",
+    "aliases",
+    "context",
+    "confidence",
+    "source",
 )
 
 
@@ -274,8 +278,16 @@ def _insert_actors(
 
 _PARQUET_REQUIRED = ("address", "label")
 _PARQUET_OPTIONAL = (
-    "currency", "network", "category", "abuse", "actor", "confidence", "source", "lastmod",
-    "pack_title", "context",
+    "currency",
+    "network",
+    "category",
+    "abuse",
+    "actor",
+    "confidence",
+    "source",
+    "lastmod",
+    "pack_title",
+    "context",
 )
 
 
@@ -344,9 +356,19 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, file_id: int) -> 
     for code, prefix in pairs:
         chain, problem = resolve_chain(str(code), str(prefix))
         chain_rows.append((code, prefix, None if chain is None else chain.name, problem))
-    _table(con, "_pq_chain", pa.schema([("code", pa.string()), ("prefix", pa.string()),
-                                        ("chain", pa.string()), ("reason", pa.string())]),
-           chain_rows)
+    _table(
+        con,
+        "_pq_chain",
+        pa.schema(
+            [
+                ("code", pa.string()),
+                ("prefix", pa.string()),
+                ("chain", pa.string()),
+                ("reason", pa.string()),
+            ]
+        ),
+        chain_rows,
+    )
 
     # addresses: lower-case and all-upper-case EVM in SQL, everything else through Python
     evm = [name for name, c in CHAINS.items() if c.family == "evm"]
@@ -378,25 +400,45 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, file_id: int) -> 
         canonical, problem = address_problem(CHAINS[chain_name], address)
         reason = None if problem is None else f"invalid {chain_name} address: {problem}"
         checked.append((chain_name, address, canonical, reason))
-    _table(con, "_pq_checked", pa.schema([("chain", pa.string()), ("address", pa.string()),
-                                          ("canonical", pa.string()), ("reason", pa.string())]),
-           checked)
+    _table(
+        con,
+        "_pq_checked",
+        pa.schema(
+            [
+                ("chain", pa.string()),
+                ("address", pa.string()),
+                ("canonical", pa.string()),
+                ("reason", pa.string()),
+            ]
+        ),
+        checked,
+    )
     con.execute("DELETE FROM _pq_addr WHERE canonical IS NULL")
     con.execute("INSERT INTO _pq_addr SELECT * FROM _pq_checked")
 
     # categories, confidence levels and dates: few distinct values, mapped by the same
     # Python functions as the YAML reader so both paths agree
     combos = con.execute("SELECT DISTINCT category, abuse FROM _pq").fetchall()
-    _table(con, "_pq_cat", pa.schema([("category", pa.string()), ("abuse", pa.string()),
-                                      ("ours", pa.string())]),
-           [(c, a, categorize(c, a)) for c, a in combos])
+    _table(
+        con,
+        "_pq_cat",
+        pa.schema([("category", pa.string()), ("abuse", pa.string()), ("ours", pa.string())]),
+        [(c, a, categorize(c, a)) for c, a in combos],
+    )
     confidences = con.execute("SELECT DISTINCT confidence FROM _pq").fetchall()
-    _table(con, "_pq_conf", pa.schema([("confidence", pa.string()), ("level", pa.int32())]),
-           [(c, confidence_level(c)) for (c,) in confidences])
+    _table(
+        con,
+        "_pq_conf",
+        pa.schema([("confidence", pa.string()), ("level", pa.int32())]),
+        [(c, confidence_level(c)) for (c,) in confidences],
+    )
     dates = con.execute("SELECT DISTINCT lastmod FROM _pq").fetchall()
-    _table(con, "_pq_date", pa.schema([("lastmod", pa.string()), ("day", pa.date32()),
-                                       ("reason", pa.string())]),
-           [(d, *to_date(d)) for (d,) in dates])
+    _table(
+        con,
+        "_pq_date",
+        pa.schema([("lastmod", pa.string()), ("day", pa.date32()), ("reason", pa.string())]),
+        [(d, *to_date(d)) for (d,) in dates],
+    )
 
     con.execute(
         """
@@ -433,7 +475,15 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, file_id: int) -> 
         FROM _pq_all WHERE reason IS NULL
         """
     )
-    for name in ("_pq", "_pq_chain", "_pq_addr", "_pq_checked", "_pq_cat", "_pq_conf",
-                 "_pq_date", "_pq_all"):
+    for name in (
+        "_pq",
+        "_pq_chain",
+        "_pq_addr",
+        "_pq_checked",
+        "_pq_cat",
+        "_pq_conf",
+        "_pq_date",
+        "_pq_all",
+    ):
         con.execute(f"DROP TABLE {name}")
     return rows_read

@@ -172,9 +172,17 @@ def best_labels(store: Store, address: str, chain: str | None = None) -> list[Ad
     ).fetchall()
     return [
         AddressCategory(
-            address_id=int(row[0]), chain=row[1], address=row[2], category=row[3],
-            categories=tuple(row[4]), label=row[5], label_category=row[6],
-            confidence=row[7], confidence_level=row[8], source=row[9], n_labels=int(row[10]),
+            address_id=int(row[0]),
+            chain=row[1],
+            address=row[2],
+            category=row[3],
+            categories=tuple(row[4]),
+            label=row[5],
+            label_category=row[6],
+            confidence=row[7],
+            confidence_level=row[8],
+            source=row[9],
+            n_labels=int(row[10]),
         )
         for row in rows
     ]

@@ -33,7 +33,6 @@ from sanctionwatch.labels.taxonomy import categorize, confidence_level
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-
 def load_yaml(text_: str, path: str) -> tuple[Any, yaml.Node | None]:
     """The document and its node tree (for line numbers); FormatError when not YAML."""
     loader = _Loader(text_)

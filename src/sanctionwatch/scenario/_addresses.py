@@ -60,9 +60,7 @@ def p2wpkh_addresses(programs: U8, hrp: str = "bc") -> list[str]:
     values[:, len(hrp_exp)] = 0  # witness version 0
     values[:, len(hrp_exp) + 1 : len(hrp_exp) + 33] = data5
     polymod = _bech32_polymod(values) ^ np.uint32(1)
-    checksum = np.stack(
-        [(polymod >> np.uint32(5 * (5 - i))) & np.uint32(31) for i in range(6)], 1
-    )
+    checksum = np.stack([(polymod >> np.uint32(5 * (5 - i))) & np.uint32(31) for i in range(6)], 1)
     words = np.concatenate([np.zeros((n, 1), dtype=np.uint32), data5, checksum], 1)
     chars = _BECH32_ALPHABET[words]
     prefix = np.frombuffer((hrp + "1").encode(), dtype=np.uint8)
@@ -93,8 +91,7 @@ def btc_out_script(kind: int, h160: bytes) -> tuple[str, str, str]:
     """(script_asm, script_hex, type) of the output script paying ``h160``."""
     h = h160.hex()
     if kind == P2PKH:
-        return (f"OP_DUP OP_HASH160 {h} OP_EQUALVERIFY OP_CHECKSIG", f"76a914{h}88ac",
-                "pubkeyhash")
+        return (f"OP_DUP OP_HASH160 {h} OP_EQUALVERIFY OP_CHECKSIG", f"76a914{h}88ac", "pubkeyhash")
     if kind == P2SH:
         return f"OP_HASH160 {h} OP_EQUAL", f"a914{h}87", "scripthash"
     return f"0 {h}", f"0014{h}", "witness_v0_keyhash"

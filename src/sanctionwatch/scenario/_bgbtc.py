@@ -26,12 +26,12 @@ POOL_CAP_FACTOR = 4  # keep at most this many wallet outputs per wallet address
 class BtcBackground:
     """The UTXO pool and the vectorized generation of background transactions."""
 
-    def __init__(self, rng: np.random.Generator, reg: BtcRegistry, svc: Services,
-                 genesis: Genesis) -> None:
+    def __init__(
+        self, rng: np.random.Generator, reg: BtcRegistry, svc: Services, genesis: Genesis
+    ) -> None:
         self.rng = rng
         self.reg = reg
-        self.hot = [np.array([reg.id(a) for a in e.btc_hot], dtype=np.int64)
-                    for e in svc.exchanges]
+        self.hot = [np.array([reg.id(a) for a in e.btc_hot], dtype=np.int64) for e in svc.exchanges]
         share = np.array([e.share for e in svc.exchanges])
         self.ex_share = share / share.sum()
         self.p_hash = np.zeros((0, 32), dtype=np.uint8)
@@ -90,16 +90,19 @@ class BtcBackground:
             pay_all = rng.random(n_pay) < 0.15
             fee = (11 + 68 * k_in + 31 * np.where(pay_all, 1, 2)) * rate
             spend = in_total - fee
-            pay = np.where(pay_all, spend, (spend * rng.uniform(0.05, 0.95, n_pay)).astype(
-                np.int64))
+            pay = np.where(
+                pay_all, spend, (spend * rng.uniform(0.05, 0.95, n_pay)).astype(np.int64)
+            )
             change = spend - pay
             small = change < DUST
             pay = np.where(small, spend, pay)
             change = np.where(small, 0, change)
             n_out = np.where(change > 0, 2, 1).astype(np.int64)
-            to = np.where(rng.random(n_pay) < 0.12,
-                          reg.dep_base + rng.integers(0, reg.deposits, n_pay),
-                          self._wallet_ids(n_pay))
+            to = np.where(
+                rng.random(n_pay) < 0.12,
+                reg.dep_base + rng.integers(0, reg.deposits, n_pay),
+                self._wallet_ids(n_pay),
+            )
             change_to = rng.integers(0, reg.wallets, n_pay).astype(np.int64)
             out_off = np.concatenate([[0], np.cumsum(n_out)]).astype(np.int64)
             m = int(out_off[-1])
@@ -141,8 +144,9 @@ class BtcBackground:
             fee = (11 + 68 * k_in + 31) * rng.integers(2, 10, len(k_in))
             out_val = total - fee  # inputs are >= MIN_SPEND each, so this stays positive
             out_off = np.arange(len(k_in) + 1, dtype=np.int64)
-            tables.append(self._table(t0, t1, in_off, sel, out_off,
-                                      np.array(dest, dtype=np.int64), out_val))
+            tables.append(
+                self._table(t0, t1, in_off, sel, out_off, np.array(dest, dtype=np.int64), out_val)
+            )
 
         # 3. batched withdrawals from hot wallets
         n_wd = int(outputs * 0.33 / 15)
@@ -189,13 +193,22 @@ class BtcBackground:
         tab.out_pool = np.ones(len(tab.out_addr), dtype=bool)
         return tab
 
-    def _table(self, t0: int, t1: int, in_off: I64, sel: I64, out_off: I64, out_addr: I64,
-               out_val: I64) -> BtcTable:
+    def _table(
+        self, t0: int, t1: int, in_off: I64, sel: I64, out_off: I64, out_addr: I64, out_val: I64
+    ) -> BtcTable:
         n = len(in_off) - 1
         return BtcTable(
             self.rng.integers(t0, t1, n).astype(np.int64),
             np.frombuffer(self.rng.bytes(32 * n), dtype=np.uint8).reshape(n, 32),
-            np.zeros(n, dtype=bool), in_off, self.p_hash[sel], self.p_vout[sel],
-            self.p_addr[sel], self.p_val[sel], out_off, out_addr, out_val.astype(np.int64),
-            [None] * len(out_addr), np.ones(len(out_addr), dtype=bool),
+            np.zeros(n, dtype=bool),
+            in_off,
+            self.p_hash[sel],
+            self.p_vout[sel],
+            self.p_addr[sel],
+            self.p_val[sel],
+            out_off,
+            out_addr,
+            out_val.astype(np.int64),
+            [None] * len(out_addr),
+            np.ones(len(out_addr), dtype=bool),
         )

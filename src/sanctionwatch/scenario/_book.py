@@ -43,8 +43,15 @@ class Book:
         self.conversions: list[dict[str, Any]] = []
         self.links: list[dict[str, Any]] = []
 
-    def register(self, chain: str, address: str, stage: str, hop: int,
-                 owner: str = "launderer", label: str | None = None) -> None:
+    def register(
+        self,
+        chain: str,
+        address: str,
+        stage: str,
+        hop: int,
+        owner: str = "launderer",
+        label: str | None = None,
+    ) -> None:
         """Add a laundering address (keeps the smallest hop if seen again)."""
         key = (chain, address)
         got = self.info.get(key)
@@ -91,8 +98,9 @@ class Book:
         self.debit(chain, frm, asset, amount, t)
         self.credit(chain, to, asset, amount, t)
 
-    def terminal(self, chain: str, address: str, category: str, label: str, asset: str,
-                 amount: int) -> None:
+    def terminal(
+        self, chain: str, address: str, category: str, label: str, asset: str, amount: int
+    ) -> None:
         """Laundered value that reached a terminal (exchange, OTC desk, mixer, ...)."""
         key = (chain, address, category, asset)
         if key in self.terminals:
@@ -100,22 +108,48 @@ class Book:
         else:
             self.terminals[key] = [label, amount]
 
-    def convert(self, kind: str, chain_in: str, tx_in: str, asset_in: str, amount_in: int,
-                chain_out: str, tx_out: str, asset_out: str, amount_out: int) -> None:
+    def convert(
+        self,
+        kind: str,
+        chain_in: str,
+        tx_in: str,
+        asset_in: str,
+        amount_in: int,
+        chain_out: str,
+        tx_out: str,
+        asset_out: str,
+        amount_out: int,
+    ) -> None:
         """A swap: ``amount_in`` of one asset became ``amount_out`` of another."""
-        self.conversions.append({
-            "kind": kind, "chain_in": chain_in, "tx_in": tx_in, "asset_in": asset_in,
-            "amount_in": str(amount_in), "chain_out": chain_out, "tx_out": tx_out,
-            "asset_out": asset_out, "amount_out": str(amount_out),
-        })
+        self.conversions.append(
+            {
+                "kind": kind,
+                "chain_in": chain_in,
+                "tx_in": tx_in,
+                "asset_in": asset_in,
+                "amount_in": str(amount_in),
+                "chain_out": chain_out,
+                "tx_out": tx_out,
+                "asset_out": asset_out,
+                "amount_out": str(amount_out),
+            }
+        )
 
     def accounting(self) -> dict[str, dict[str, str]]:
         """Per asset: stolen + produced = terminal + fees + consumed (checked, as strings)."""
         assets: dict[str, dict[str, int]] = {}
 
         def row(a: str) -> dict[str, int]:
-            return assets.setdefault(a, {"stolen": 0, "produced_by_swaps": 0,
-                                         "consumed_by_swaps": 0, "terminal": 0, "fees": 0})
+            return assets.setdefault(
+                a,
+                {
+                    "stolen": 0,
+                    "produced_by_swaps": 0,
+                    "consumed_by_swaps": 0,
+                    "terminal": 0,
+                    "fees": 0,
+                },
+            )
 
         for a, v in self.stolen.items():
             row(a)["stolen"] += v

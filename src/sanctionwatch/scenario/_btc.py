@@ -49,8 +49,10 @@ def nulldata_frag(memo: bytes) -> str:
     """bitcoin-etl output fields of an OP_RETURN output carrying ``memo``."""
     h = memo.hex()
     push = f"{len(memo):02x}" if len(memo) <= 75 else f"4c{len(memo):02x}"
-    return (f'"script_asm":"OP_RETURN {h}","script_hex":"6a{push}{h}",'
-            '"required_signatures":null,"type":"nulldata","addresses":[]')
+    return (
+        f'"script_asm":"OP_RETURN {h}","script_hex":"6a{push}{h}",'
+        '"required_signatures":null,"type":"nulldata","addresses":[]'
+    )
 
 
 def _ranges(starts: I64, counts: I64) -> I64:
@@ -97,9 +99,21 @@ class BtcTable:
     def empty() -> BtcTable:
         """A table without transactions."""
         z = np.zeros(0, dtype=np.int64)
-        return BtcTable(z, np.zeros((0, 32), np.uint8), np.zeros(0, bool), np.zeros(1, np.int64),
-                        np.zeros((0, 32), np.uint8), z, z, z, np.zeros(1, np.int64), z, z, [],
-                        np.zeros(0, bool))
+        return BtcTable(
+            z,
+            np.zeros((0, 32), np.uint8),
+            np.zeros(0, bool),
+            np.zeros(1, np.int64),
+            np.zeros((0, 32), np.uint8),
+            z,
+            z,
+            z,
+            np.zeros(1, np.int64),
+            z,
+            z,
+            [],
+            np.zeros(0, bool),
+        )
 
     def take(self, idx: I64) -> BtcTable:
         """The transactions at ``idx``, in that order."""
@@ -110,11 +124,18 @@ class BtcTable:
         ro = _ranges(self.out_off[:-1][idx], out_cnt)
         memo = self.out_memo
         return BtcTable(
-            self.time[idx], self.hash[idx], self.coinbase[idx],
+            self.time[idx],
+            self.hash[idx],
+            self.coinbase[idx],
             np.concatenate([[0], np.cumsum(in_cnt)]).astype(np.int64),
-            self.in_hash[ri], self.in_vout[ri], self.in_addr[ri], self.in_value[ri],
+            self.in_hash[ri],
+            self.in_vout[ri],
+            self.in_addr[ri],
+            self.in_value[ri],
             np.concatenate([[0], np.cumsum(out_cnt)]).astype(np.int64),
-            self.out_addr[ro], self.out_value[ro], [memo[i] for i in ro.tolist()],
+            self.out_addr[ro],
+            self.out_value[ro],
+            [memo[i] for i in ro.tolist()],
             self.out_pool[ro],
         )
 
@@ -123,10 +144,19 @@ class BtcTable:
         i0, i1 = int(self.in_off[a]), int(self.in_off[b])
         o0, o1 = int(self.out_off[a]), int(self.out_off[b])
         return BtcTable(
-            self.time[a:b], self.hash[a:b], self.coinbase[a:b], self.in_off[a : b + 1] - i0,
-            self.in_hash[i0:i1], self.in_vout[i0:i1], self.in_addr[i0:i1],
-            self.in_value[i0:i1], self.out_off[a : b + 1] - o0, self.out_addr[o0:o1],
-            self.out_value[o0:o1], self.out_memo[o0:o1], self.out_pool[o0:o1],
+            self.time[a:b],
+            self.hash[a:b],
+            self.coinbase[a:b],
+            self.in_off[a : b + 1] - i0,
+            self.in_hash[i0:i1],
+            self.in_vout[i0:i1],
+            self.in_addr[i0:i1],
+            self.in_value[i0:i1],
+            self.out_off[a : b + 1] - o0,
+            self.out_addr[o0:o1],
+            self.out_value[o0:o1],
+            self.out_memo[o0:o1],
+            self.out_pool[o0:o1],
         )
 
     @staticmethod
@@ -257,16 +287,27 @@ class Genesis:
         return BtcTable(
             T_START + BTC_BLOCK_TIME * np.arange(n, dtype=np.int64),
             np.frombuffer(b"".join(h for h, _ in txs), dtype=np.uint8).reshape(-1, 32).copy(),
-            np.ones(n, dtype=bool), np.zeros(n + 1, dtype=np.int64),
-            np.zeros((0, 32), np.uint8), z, z, z,
-            np.array(out_off, dtype=np.int64), np.array(out_addr, dtype=np.int64),
-            np.array(out_value, dtype=np.int64), [None] * len(out_addr),
+            np.ones(n, dtype=bool),
+            np.zeros(n + 1, dtype=np.int64),
+            np.zeros((0, 32), np.uint8),
+            z,
+            z,
+            z,
+            np.array(out_off, dtype=np.int64),
+            np.array(out_addr, dtype=np.int64),
+            np.array(out_value, dtype=np.int64),
+            [None] * len(out_addr),
             np.array(out_pool, dtype=bool),
         )
 
 
-def payout_chain(requests: list[Outbound], wallet: str, reg: BtcRegistry, genesis: Genesis,
-                 rng: np.random.Generator) -> BtcTable:
+def payout_chain(
+    requests: list[Outbound],
+    wallet: str,
+    reg: BtcRegistry,
+    genesis: Genesis,
+    rng: np.random.Generator,
+) -> BtcTable:
     """Payouts of one service wallet, each spending the change of the one before.
 
     Output 0 pays the destination, output 1 is the change back to the wallet, and a
@@ -277,8 +318,7 @@ def payout_chain(requests: list[Outbound], wallet: str, reg: BtcRegistry, genesi
         return BtcTable.empty()
     reqs = sorted(requests, key=lambda r: r.time)
     rates = rng.integers(2, 9, size=len(reqs)).tolist()
-    fees = [btc_fee(1, 2 + (r.memo is not None), rate) for r, rate in zip(reqs, rates,
-                                                                          strict=True)]
+    fees = [btc_fee(1, 2 + (r.memo is not None), rate) for r, rate in zip(reqs, rates, strict=True)]
     need = sum(r.amount for r in reqs) + sum(fees)
     margin = max(need // 20, 50 * 10**8)
     prev_hash, prev_vout = genesis.fund(wallet, need + margin)
@@ -316,11 +356,16 @@ def payout_chain(requests: list[Outbound], wallet: str, reg: BtcRegistry, genesi
     return BtcTable(
         np.array([r.time for r in reqs], dtype=np.int64),
         np.frombuffer(b"".join(r.hash for r in reqs), dtype=np.uint8).reshape(n, 32).copy(),
-        np.zeros(n, dtype=bool), np.array(txs_in_off, dtype=np.int64),
+        np.zeros(n, dtype=bool),
+        np.array(txs_in_off, dtype=np.int64),
         np.frombuffer(b"".join(in_hash), dtype=np.uint8).reshape(n, 32).copy(),
-        np.array(in_vout, dtype=np.int64), np.full(n, wid, dtype=np.int64),
-        np.array(in_value, dtype=np.int64), np.array(txs_out_off, dtype=np.int64),
-        np.array(out_addr, dtype=np.int64), np.array(out_value, dtype=np.int64), out_memo,
+        np.array(in_vout, dtype=np.int64),
+        np.full(n, wid, dtype=np.int64),
+        np.array(in_value, dtype=np.int64),
+        np.array(txs_out_off, dtype=np.int64),
+        np.array(out_addr, dtype=np.int64),
+        np.array(out_value, dtype=np.int64),
+        out_memo,
         np.array(out_pool, dtype=bool),
     )
 
@@ -347,10 +392,19 @@ def json_lines(tab: BtcTable, reg: BtcRegistry) -> tuple[pa.StringArray, int]:
     out_idx = np.arange(m, dtype=np.int64) - np.repeat(tab.out_off[:-1], out_cnt)
 
     if k:
-        ins = concat('{"index":', dec_strings(in_idx), ',"spent_transaction_hash":"',
-                     hex_strings(tab.in_hash), '","spent_output_index":',
-                     dec_strings(tab.in_vout), ",", reg.in_frag.take(pa.array(tab.in_addr)),
-                     ',"value":', dec_strings(tab.in_value), "}")
+        ins = concat(
+            '{"index":',
+            dec_strings(in_idx),
+            ',"spent_transaction_hash":"',
+            hex_strings(tab.in_hash),
+            '","spent_output_index":',
+            dec_strings(tab.in_vout),
+            ",",
+            reg.in_frag.take(pa.array(tab.in_addr)),
+            ',"value":',
+            dec_strings(tab.in_value),
+            "}",
+        )
     else:
         ins = pa.array([], type=pa.string())
     null_mask = tab.out_addr < 0
@@ -358,8 +412,9 @@ def json_lines(tab: BtcTable, reg: BtcRegistry) -> tuple[pa.StringArray, int]:
     if null_mask.any():
         memos = [nulldata_frag(tab.out_memo[i] or b"") for i in np.flatnonzero(null_mask)]
         frag = pc.replace_with_mask(frag, pa.array(null_mask), pa.array(memos, pa.string()))
-    outs = concat('{"index":', dec_strings(out_idx), ",", frag, ',"value":',
-                  dec_strings(tab.out_value), "}")
+    outs = concat(
+        '{"index":', dec_strings(out_idx), ",", frag, ',"value":', dec_strings(tab.out_value), "}"
+    )
 
     in_val = segment_sums(tab.in_value, tab.in_off)
     out_val = segment_sums(tab.out_value, tab.out_off)
@@ -372,14 +427,36 @@ def json_lines(tab: BtcTable, reg: BtcRegistry) -> tuple[pa.StringArray, int]:
     vsize = 10 + 91 * in_cnt + 32 * out_cnt + extra
     block_hash = hex_strings(block_hash_bytes(block, BLOCK_SALT_BTC))
     line = concat(
-        '{"hash":"', hex_strings(tab.hash), '","size":', dec_strings(size),
-        ',"virtual_size":', dec_strings(vsize), ',"version":2,"lock_time":0,"block_number":',
-        dec_strings(block), ',"block_hash":"', block_hash, '","block_timestamp":',
-        dec_strings(bts), ',"is_coinbase":',
-        pc.if_else(pa.array(tab.coinbase), "true", "false"), ',"index":', dec_strings(pos),
-        ',"inputs":[', join_lists(tab.in_off, ins), '],"outputs":[',
-        join_lists(tab.out_off, outs), '],"input_count":', dec_strings(in_cnt),
-        ',"output_count":', dec_strings(out_cnt), ',"input_value":', dec_strings(in_val),
-        ',"output_value":', dec_strings(out_val), ',"fee":', dec_strings(fee), "}\n",
+        '{"hash":"',
+        hex_strings(tab.hash),
+        '","size":',
+        dec_strings(size),
+        ',"virtual_size":',
+        dec_strings(vsize),
+        ',"version":2,"lock_time":0,"block_number":',
+        dec_strings(block),
+        ',"block_hash":"',
+        block_hash,
+        '","block_timestamp":',
+        dec_strings(bts),
+        ',"is_coinbase":',
+        pc.if_else(pa.array(tab.coinbase), "true", "false"),
+        ',"index":',
+        dec_strings(pos),
+        ',"inputs":[',
+        join_lists(tab.in_off, ins),
+        '],"outputs":[',
+        join_lists(tab.out_off, outs),
+        '],"input_count":',
+        dec_strings(in_cnt),
+        ',"output_count":',
+        dec_strings(out_cnt),
+        ',"input_value":',
+        dec_strings(in_val),
+        ',"output_value":',
+        dec_strings(out_val),
+        ',"fee":',
+        dec_strings(fee),
+        "}\n",
     )
     return line, m

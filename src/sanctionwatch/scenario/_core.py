@@ -62,8 +62,21 @@ BTC_TIME_GUARD = 600  # a sweep must land in a block before the data ends
 STOLEN_ETH = 401_346 * WEI
 STOLEN_TOKENS = {"stETH": 90_375 * WEI, "mETH": 8_000 * WEI, "cmETH": 15_000 * WEI}
 # CoinJoin equal-output denominations (sat).
-CJ_DENOMS = (100_000, 200_000, 500_000, 10**6, 2 * 10**6, 5 * 10**6, 10**7, 2 * 10**7,
-             5 * 10**7, 10**8, 2 * 10**8, 5 * 10**8, 10**9)
+CJ_DENOMS = (
+    100_000,
+    200_000,
+    500_000,
+    10**6,
+    2 * 10**6,
+    5 * 10**6,
+    10**7,
+    2 * 10**7,
+    5 * 10**7,
+    10**8,
+    2 * 10**8,
+    5 * 10**8,
+    10**9,
+)
 
 
 def _hex(h: bytes) -> str:
@@ -81,8 +94,14 @@ def _erc20_transfer_input(to: str, amount: int) -> str:
 class Core:
     """Builds the laundering transfers of one scenario and its ledger."""
 
-    def __init__(self, rng: np.random.Generator, plan: Plan, svc: Services,
-                 factory: AddressFactory, genesis: Genesis) -> None:
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        plan: Plan,
+        svc: Services,
+        factory: AddressFactory,
+        genesis: Genesis,
+    ) -> None:
         self.rng = rng
         self.plan = plan
         self.svc = svc
@@ -127,9 +146,17 @@ class Core:
             parts[-1] += extra
         return parts
 
-    def eth_tx(self, t: int, frm: str, to: str, value: int, inp: str = "0x", gas: int = 21_000,
-               tokens: list[tuple[str, str, str, int]] | None = None,
-               traces: list[tuple[str, str, int]] | None = None) -> tuple[int, str]:
+    def eth_tx(
+        self,
+        t: int,
+        frm: str,
+        to: str,
+        value: int,
+        inp: str = "0x",
+        gas: int = 21_000,
+        tokens: list[tuple[str, str, str, int]] | None = None,
+        traces: list[tuple[str, str, int]] | None = None,
+    ) -> tuple[int, str]:
         """Record an Ethereum transaction at block time; returns (time, hash)."""
         t = eth_time(t)
         h = self.rng.bytes(32)
@@ -156,8 +183,10 @@ class Core:
         for n, o in enumerate(outputs):
             if o.address is not None:
                 self.book.credit(BTC, o.address, "BTC", o.value, t)
-                if self.book.tracked(BTC, o.address) and \
-                        self.book.info[(BTC, o.address)].owner == "launderer":
+                if (
+                    self.book.tracked(BTC, o.address)
+                    and self.book.info[(BTC, o.address)].owner == "launderer"
+                ):
                     if o.address in self.utxo:
                         raise AssertionError("launderer BTC addresses hold one output at a time")
                     self.utxo[o.address] = (h, n, o.value)
@@ -188,9 +217,15 @@ class Core:
         hot = s.exchanges[0].eth_hot[0]
         self.eth_tx(T_THEFT - 40 * DAY, hot, s.victim_cold, eth_amount + 5_000 * WEI)
         hashes: list[str] = []
-        t, h = self.eth_tx(T_THEFT, s.exploiter, s.victim_cold, 0,
-                           _selector_input("6a761202", rng.bytes(160)), 180_000,
-                           traces=[(s.victim_cold, a0, eth_amount)])
+        t, h = self.eth_tx(
+            T_THEFT,
+            s.exploiter,
+            s.victim_cold,
+            0,
+            _selector_input("6a761202", rng.bytes(160)),
+            180_000,
+            traces=[(s.victim_cold, a0, eth_amount)],
+        )
         self.book.credit(ETH, a0, "ETH", eth_amount, t)
         hashes.append(h)
         amounts = [{"asset": "ETH", "amount": str(eth_amount)}]
@@ -198,16 +233,28 @@ class Core:
         for n, (sym, base) in enumerate(STOLEN_TOKENS.items(), start=1):
             amount = base + int(rng.integers(0, WEI))
             tok = TOKENS[sym].address
-            t, h = self.eth_tx(T_THEFT + 48 * n, s.exploiter, s.victim_cold, 0,
-                               _selector_input("6a761202", rng.bytes(160)), 120_000,
-                               tokens=[(tok, s.victim_cold, a0, amount)])
+            t, h = self.eth_tx(
+                T_THEFT + 48 * n,
+                s.exploiter,
+                s.victim_cold,
+                0,
+                _selector_input("6a761202", rng.bytes(160)),
+                120_000,
+                tokens=[(tok, s.victim_cold, a0, amount)],
+            )
             self.book.credit(ETH, a0, sym, amount, t)
             self.book.stolen[sym] = amount
             hashes.append(h)
             amounts.append({"asset": sym, "amount": str(amount)})
-        self.theft = {"chain": ETH, "address": a0, "tx_hashes": hashes,
-                      "time": "2025-02-21T14:13:00Z", "amounts": amounts,
-                      "exploiter": s.exploiter, "victim": s.victim_cold}
+        self.theft = {
+            "chain": ETH,
+            "address": a0,
+            "tx_hashes": hashes,
+            "time": "2025-02-21T14:13:00Z",
+            "amounts": amounts,
+            "exploiter": s.exploiter,
+            "victim": s.victim_cold,
+        }
 
     def _split_stage(self) -> list[tuple[str, int]]:
         """A0 sends ~10,000 ETH lots to fresh carriers; tokens go to two swap addresses."""
@@ -217,7 +264,8 @@ class Core:
         self.n_tok_carriers = n_tok
         # tokens to the swap addresses (stETH+mETH to one, cmETH to another)
         self.swappers: list[tuple[str, list[str]]] = [
-            (self.f.eth(), ["stETH", "mETH"]), (self.f.eth(), ["cmETH"])
+            (self.f.eth(), ["stETH", "mETH"]),
+            (self.f.eth(), ["cmETH"]),
         ]
         t = T_THEFT + 35 * MINUTE
         for addr, syms in self.swappers:
@@ -225,8 +273,15 @@ class Core:
             for sym in syms:
                 amount = self.book.bal[(ETH, a0, sym)]
                 tok = TOKENS[sym].address
-                t, _ = self.eth_tx(t, a0, tok, 0, _erc20_transfer_input(addr, amount), 65_000,
-                                   tokens=[(tok, a0, addr, amount)])
+                t, _ = self.eth_tx(
+                    t,
+                    a0,
+                    tok,
+                    0,
+                    _erc20_transfer_input(addr, amount),
+                    65_000,
+                    tokens=[(tok, a0, addr, amount)],
+                )
                 self.book.move(ETH, a0, addr, sym, amount, t)
                 t += self._i(60, 300)
         # ETH lots: most close to 10,000 ETH, some exactly; A0 keeps a small reserve
@@ -267,15 +322,19 @@ class Core:
             for sym in syms:
                 bal = self.book.bal[(ETH, addr, sym)]
                 for chunk in self._split(bal, self.plan.dex_swaps_per_token, sigma=0.4):
-                    eth_out = chunk * TOKEN_ETH_PPM[sym] * (10_000 - FEE_BP_DEX) // (
-                        10**6 * 10_000)
+                    eth_out = chunk * TOKEN_ETH_PPM[sym] * (10_000 - FEE_BP_DEX) // (10**6 * 10_000)
                     eth_out = int(eth_out * self._u(0.995, 1.0))
                     tok = TOKENS[sym].address
                     t, h = self.eth_tx(
-                        t, addr, s.dex_router, 0, _selector_input("18cbafe5", self.rng.bytes(160)),
+                        t,
+                        addr,
+                        s.dex_router,
+                        0,
+                        _selector_input("18cbafe5", self.rng.bytes(160)),
                         int(self._u(150_000, 260_000)),
                         tokens=[(tok, addr, s.dex_pools[sym], chunk)],
-                        traces=[(s.dex_router, addr, eth_out)])
+                        traces=[(s.dex_router, addr, eth_out)],
+                    )
                     self.book.debit(ETH, addr, sym, chunk, t)
                     self.book.credit(ETH, addr, "ETH", eth_out, t)
                     self.book.convert("dex_swap", ETH, h, sym, chunk, ETH, h, "ETH", eth_out)
@@ -298,10 +357,19 @@ class Core:
     def _carrier_stage(self, carriers: list[tuple[str, int]]) -> None:
         n = len(carriers)
         order = self.rng.permutation(n).tolist()
-        roles: dict[str, list[int]] = {"dormant": [], "mixer": [], "bridge": [],
-                                       "exchanger": [], "thor": []}
-        counts = [("dormant", 1 + (n >= 30)), ("mixer", 1 + (n >= 30)),
-                  ("bridge", 1 + (n >= 20)), ("exchanger", max(1, round(n * 0.08)))]
+        roles: dict[str, list[int]] = {
+            "dormant": [],
+            "mixer": [],
+            "bridge": [],
+            "exchanger": [],
+            "thor": [],
+        }
+        counts = [
+            ("dormant", 1 + (n >= 30)),
+            ("mixer", 1 + (n >= 30)),
+            ("bridge", 1 + (n >= 20)),
+            ("exchanger", max(1, round(n * 0.08))),
+        ]
         pos = 0
         for role, k in counts:
             roles[role] = order[pos : pos + k]
@@ -327,8 +395,9 @@ class Core:
             self._thorchain(carriers[i][0], thor_k[i])
         self._tron_stage()
 
-    def _deposit_times(self, c: str, k: int, start_lo: float, start_hi: float,
-                       gap_mean: float) -> list[int]:
+    def _deposit_times(
+        self, c: str, k: int, start_lo: float, start_hi: float, gap_mean: float
+    ) -> list[int]:
         start = max(self.ready(ETH, c) + int(self._u(start_lo, start_hi)), self.ready(ETH, c) + 60)
         gaps = np.maximum(60, self.rng.exponential(gap_mean, size=k)).astype(np.int64)
         return [start + int(x) for x in np.cumsum(gaps) - gaps[0]]
@@ -344,20 +413,37 @@ class Core:
         for v, tt in zip(chunks, times, strict=True):
             dest = self.f.btc()
             memo = f"=:BTC.BTC:{dest}"
-            t, h = self.eth_tx(tt, c, s.thor_router, v, "0x" + memo.encode().hex(),
-                               int(self._u(70_000, 110_000)),
-                               traces=[(s.thor_router, s.thor_eth_vault, v)])
+            t, h = self.eth_tx(
+                tt,
+                c,
+                s.thor_router,
+                v,
+                "0x" + memo.encode().hex(),
+                int(self._u(70_000, 110_000)),
+                traces=[(s.thor_router, s.thor_eth_vault, v)],
+            )
             self.book.debit(ETH, c, "ETH", v, t)
             sat = v * self.eth_sat * (10_000 - FEE_BP_THORCHAIN) // (WEI * 10_000)
             sat = int(sat * self._u(0.997, 1.0))
             t_out = btc_time(t + int(self._u(15, 45) * MINUTE))
             h_out = self.rng.bytes(32)
-            self.outbounds.append(Outbound(t_out, h_out, dest, sat,
-                                           b"OUT:" + h[2:].upper().encode(), "thorchain", False))
+            self.outbounds.append(
+                Outbound(
+                    t_out, h_out, dest, sat, b"OUT:" + h[2:].upper().encode(), "thorchain", False
+                )
+            )
             self.book.convert("thorchain", ETH, h, "ETH", v, BTC, h_out.hex(), "BTC", sat)
-            self.book.links.append({"kind": "thorchain", "from_chain": ETH, "from_tx": h,
-                                    "to_chain": BTC, "to_tx": h_out.hex(), "memo": memo,
-                                    "destination": dest})
+            self.book.links.append(
+                {
+                    "kind": "thorchain",
+                    "from_chain": ETH,
+                    "from_tx": h,
+                    "to_chain": BTC,
+                    "to_tx": h_out.hex(),
+                    "memo": memo,
+                    "destination": dest,
+                }
+            )
             self._land_btc(dest, h_out, sat, t_out, hop + 1)
 
     def _land_btc(self, dest: str, h: bytes, sat: int, t: int, hop: int) -> None:
@@ -383,9 +469,16 @@ class Core:
             h_out = self.rng.bytes(32)
             self.outbounds.append(Outbound(t_out, h_out, dest, sat, None, "exchanger", False))
             self.book.convert("exchanger", ETH, h, "ETH", v, BTC, h_out.hex(), "BTC", sat)
-            self.book.links.append({"kind": "exchanger", "from_chain": ETH, "from_tx": h,
-                                    "to_chain": BTC, "to_tx": h_out.hex(),
-                                    "destination": dest})
+            self.book.links.append(
+                {
+                    "kind": "exchanger",
+                    "from_chain": ETH,
+                    "from_tx": h,
+                    "to_chain": BTC,
+                    "to_tx": h_out.hex(),
+                    "destination": dest,
+                }
+            )
             self._land_btc(dest, h_out, sat, t_out, hop + 1)
 
     def _mixer(self, c: str, k: int) -> None:
@@ -407,8 +500,14 @@ class Core:
         deposits: list[tuple[int, int]] = []
         for d, tt in zip(denoms, times, strict=True):
             pool = s.mixer_pools[d]
-            t, _ = self.eth_tx(tt, c, pool, d, _selector_input("b214faa5", self.rng.bytes(32)),
-                               int(self._u(900_000, 1_200_000)))
+            t, _ = self.eth_tx(
+                tt,
+                c,
+                pool,
+                d,
+                _selector_input("b214faa5", self.rng.bytes(32)),
+                int(self._u(900_000, 1_200_000)),
+            )
             self.book.debit(ETH, c, "ETH", d, t)
             self.mixer_in[pool] = self.mixer_in.get(pool, 0) + d
             deposits.append((d, t))
@@ -428,10 +527,15 @@ class Core:
             fee = d * FEE_BP_MIXER_RELAYER // 10_000
             t_wd = min(t_dep + int(self._u(7, 40) * DAY), LAST_ACTION - 3 * DAY)
             t_wd = max(t_wd, t_dep + HOUR)
-            t, _ = self.eth_tx(t_wd, relayer, pool, 0,
-                               _selector_input("21a0adb6", self.rng.bytes(256)),
-                               int(self._u(320_000, 420_000)),
-                               traces=[(pool, w, d - fee), (pool, relayer, fee)])
+            t, _ = self.eth_tx(
+                t_wd,
+                relayer,
+                pool,
+                0,
+                _selector_input("21a0adb6", self.rng.bytes(256)),
+                int(self._u(320_000, 420_000)),
+                traces=[(pool, w, d - fee), (pool, relayer, fee)],
+            )
             self.book.credit(ETH, w, "ETH", d - fee, t)
             self.book.fees["ETH"] += fee
             self.mixer_out[pool] = self.mixer_out.get(pool, 0) + d
@@ -444,8 +548,14 @@ class Core:
         ex = 1 + self._i(0, len(self.svc.exchanges) - 1)
         exchange = self.svc.exchanges[ex]
         dep = self.f.eth()
-        self.book.register(ETH, dep, "exchange_deposit", self.book.hop(ETH, w) + 1,
-                           owner="service", label=f"{exchange.name} deposit address")
+        self.book.register(
+            ETH,
+            dep,
+            "exchange_deposit",
+            self.book.hop(ETH, w) + 1,
+            owner="service",
+            label=f"{exchange.name} deposit address",
+        )
         bal = self.book.bal[(ETH, w, "ETH")]
         t0 = min(self.ready(ETH, w) + int(self._u(1, 10) * DAY), LAST_ACTION)
         t0 = max(t0, self.ready(ETH, w) + 60)
@@ -475,8 +585,16 @@ class Core:
             dest = landing[j % n_land]
             _t2, h2 = self.tron_tx(t + int(self._u(5, 30) * MINUTE), s.bridge_tron, dest, usdt)
             self.book.convert("bridge", ETH, h, "ETH", v, TRON, h2, "USDT", usdt)
-            self.book.links.append({"kind": "bridge", "from_chain": ETH, "from_tx": h,
-                                    "to_chain": TRON, "to_tx": h2, "destination": dest})
+            self.book.links.append(
+                {
+                    "kind": "bridge",
+                    "from_chain": ETH,
+                    "from_tx": h,
+                    "to_chain": TRON,
+                    "to_tx": h2,
+                    "destination": dest,
+                }
+            )
 
     def _tron_stage(self) -> None:
         """USDT on TRON: to OTC desks, one exchange deposit, one address the issuer freezes."""
@@ -491,15 +609,28 @@ class Core:
                 self.book.register(TRON, frozen, "frozen", hop + 1)
                 amt = int(bal * self._u(0.08, 0.15))
                 t, h = self.tron_tx(t, u, frozen, amt)
-                self.frozen.append({"chain": TRON, "address": frozen, "asset": "USDT",
-                                    "amount": str(amt), "tx": h,
-                                    "frozen_at": t + int(self._u(2, 8) * DAY)})
+                self.frozen.append(
+                    {
+                        "chain": TRON,
+                        "address": frozen,
+                        "asset": "USDT",
+                        "amount": str(amt),
+                        "tx": h,
+                        "frozen_at": t + int(self._u(2, 8) * DAY),
+                    }
+                )
                 t += int(self._u(1, 6) * HOUR)
             ex = s.tron_exchanges[self._i(0, len(s.tron_exchanges))]
             exchange = s.exchanges[ex]
             dep = self.f.tron()
-            self.book.register(TRON, dep, "exchange_deposit", hop + 1, owner="service",
-                               label=f"{exchange.name} deposit address")
+            self.book.register(
+                TRON,
+                dep,
+                "exchange_deposit",
+                hop + 1,
+                owner="service",
+                label=f"{exchange.name} deposit address",
+            )
             amt = int(self.book.bal[(TRON, u, "USDT")] * self._u(0.05, 0.1))
             t, _ = self.tron_tx(t, u, dep, amt)
             self.book.terminal(TRON, dep, "exchange", exchange.name, "USDT", amt)
@@ -525,13 +656,16 @@ class Core:
         landings = self.landings
         n_land = len(landings)
         children = np.maximum(
-            1, self.rng.multinomial(max(0, self.plan.btc_children - n_land),
-                                    np.full(n_land, 1 / n_land))
+            1,
+            self.rng.multinomial(
+                max(0, self.plan.btc_children - n_land), np.full(n_land, 1 / n_land)
+            ),
         ).tolist()
         span = LAST_ACTION - (T_THEFT + 10 * DAY)
         n_rounds = self.plan.coinjoin_rounds
-        self.cj_times = sorted(int(T_THEFT + 10 * DAY + span * x)
-                               for x in self.rng.uniform(0.05, 0.7, size=n_rounds))
+        self.cj_times = sorted(
+            int(T_THEFT + 10 * DAY + span * x) for x in self.rng.uniform(0.05, 0.7, size=n_rounds)
+        )
         self.cj_queue: list[list[str]] = [[] for _ in range(n_rounds)]
         forced = ["peel", "coinjoin", "dormant", "direct"]
         behaviours: list[str] = []
@@ -540,8 +674,11 @@ class Core:
                 if forced:
                     b = forced.pop(0)
                 else:
-                    b = str(self.rng.choice(["peel", "coinjoin", "dormant", "direct"],
-                                            p=[0.5, 0.2, 0.15, 0.15]))
+                    b = str(
+                        self.rng.choice(
+                            ["peel", "coinjoin", "dormant", "direct"], p=[0.5, 0.2, 0.15, 0.15]
+                        )
+                    )
                 behaviours.append(b)
                 self._child(s_addr, b)
         for r, t in enumerate(self.cj_times):
@@ -565,8 +702,11 @@ class Core:
         kids = [self.f.btc() for _ in parts]
         for k in kids:
             self.book.register(BTC, k, "split", hop + 1)
-        self.btc_tx(t, [BtcIn(h, vout, dest, value)],
-                    [BtcOut(k, v) for k, v in zip(kids, parts, strict=True)])
+        self.btc_tx(
+            t,
+            [BtcIn(h, vout, dest, value)],
+            [BtcOut(k, v) for k, v in zip(kids, parts, strict=True)],
+        )
         self.book.fees["BTC"] += fee
         return kids
 
@@ -592,15 +732,20 @@ class Core:
         if not got or (len(got) < cap and self.rng.random() < 0.2):
             addr = self.f.btc()
             got.append(addr)
-            self.book.register(BTC, addr, "exchange_deposit", hop, owner="service",
-                               label=f"{s.exchanges[ex].name} deposit address")
+            self.book.register(
+                BTC,
+                addr,
+                "exchange_deposit",
+                hop,
+                owner="service",
+                label=f"{s.exchanges[ex].name} deposit address",
+            )
         else:
             addr = got[self._i(0, len(got))]
             self.book.register(BTC, addr, "exchange_deposit", hop, owner="service")
         return ex, addr
 
-    def _btc_pay_deposit(self, t: int, ex: int, dep: str, h: bytes, vout: int, value: int
-                         ) -> None:
+    def _btc_pay_deposit(self, t: int, ex: int, dep: str, h: bytes, vout: int, value: int) -> None:
         self.book.terminal(BTC, dep, "exchange", self.svc.exchanges[ex].name, "BTC", value)
         self.deposits_btc.append((ex, dep, h, vout, value, t))
 
@@ -714,8 +859,11 @@ class Core:
                     continue  # not swept before the data ends
                 total = sum(d[4] for d in batch)
                 fee = btc_fee(len(batch), 1, self._i(2, 9))
-                self.btc_tx(t, [BtcIn(d[2], d[3], d[1], d[4]) for d in batch],
-                            [BtcOut(hot, total - fee, to_pool=True)])
+                self.btc_tx(
+                    t,
+                    [BtcIn(d[2], d[3], d[1], d[4]) for d in batch],
+                    [BtcOut(hot, total - fee, to_pool=True)],
+                )
 
     def _finish(self) -> None:
         """Mixer leftovers and dormant balances become terminals; check the accounting."""
@@ -730,4 +878,3 @@ class Core:
                 cat = "frozen" if info.stage == "frozen" else "dormant"
                 self.book.terminal(chain, addr, cat, info.stage, asset, v)
         self.accounting = self.book.accounting()
-

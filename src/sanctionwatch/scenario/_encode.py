@@ -87,9 +87,7 @@ def big_dec_strings(hi: I64, lo: I64) -> pa.StringArray:
     """Decimal text of ``hi * 10**9 + lo`` (0 <= lo < 10**9): wei amounts beyond 2**63."""
     hi_a = pa.array(np.asarray(hi, dtype=np.int64))
     lo_s = pc.cast(pa.array(np.asarray(lo, dtype=np.int64)), pa.string())
-    joined = pc.binary_join_element_wise(
-        pc.cast(hi_a, pa.string()), pc.utf8_lpad(lo_s, 9, "0"), ""
-    )
+    joined = pc.binary_join_element_wise(pc.cast(hi_a, pa.string()), pc.utf8_lpad(lo_s, 9, "0"), "")
     return pc.if_else(pc.greater(hi_a, 0), joined, lo_s)
 
 

@@ -41,16 +41,55 @@ U8 = npt.NDArray[np.uint8]
 I8 = npt.NDArray[np.int8]
 
 BLOCK_SALT_ETH = 0xE7E0
-TX_COLUMNS = ("hash", "nonce", "block_hash", "block_number", "transaction_index",
-              "from_address", "to_address", "value", "gas", "gas_price", "input",
-              "block_timestamp", "max_fee_per_gas", "max_priority_fee_per_gas",
-              "transaction_type", "receipt_status")
-TOKEN_COLUMNS = ("token_address", "from_address", "to_address", "value", "transaction_hash",
-                 "log_index", "block_number", "block_timestamp")
-TRACE_COLUMNS = ("transaction_hash", "transaction_index", "from_address", "to_address",
-                 "value", "input", "output", "trace_type", "call_type", "reward_type", "gas",
-                 "gas_used", "subtraces", "trace_address", "error", "status", "block_number",
-                 "block_timestamp", "trace_id")
+TX_COLUMNS = (
+    "hash",
+    "nonce",
+    "block_hash",
+    "block_number",
+    "transaction_index",
+    "from_address",
+    "to_address",
+    "value",
+    "gas",
+    "gas_price",
+    "input",
+    "block_timestamp",
+    "max_fee_per_gas",
+    "max_priority_fee_per_gas",
+    "transaction_type",
+    "receipt_status",
+)
+TOKEN_COLUMNS = (
+    "token_address",
+    "from_address",
+    "to_address",
+    "value",
+    "transaction_hash",
+    "log_index",
+    "block_number",
+    "block_timestamp",
+)
+TRACE_COLUMNS = (
+    "transaction_hash",
+    "transaction_index",
+    "from_address",
+    "to_address",
+    "value",
+    "input",
+    "output",
+    "trace_type",
+    "call_type",
+    "reward_type",
+    "gas",
+    "gas_used",
+    "subtraces",
+    "trace_address",
+    "error",
+    "status",
+    "block_number",
+    "block_timestamp",
+    "trace_id",
+)
 
 
 def _i64(x: object) -> I64:
@@ -106,9 +145,30 @@ class EthBatch:
     def empty() -> EthBatch:
         """A batch without rows."""
         z = np.zeros(0, dtype=np.int64)
-        return EthBatch(z, np.zeros((0, 32), np.uint8), z, z, z, z, z,
-                        pa.array([], pa.string()), np.zeros(0, np.int8),
-                        z, z, z, z, z, z, z, z, z, z, z, z, z)
+        return EthBatch(
+            z,
+            np.zeros((0, 32), np.uint8),
+            z,
+            z,
+            z,
+            z,
+            z,
+            pa.array([], pa.string()),
+            np.zeros(0, np.int8),
+            z,
+            z,
+            z,
+            z,
+            z,
+            z,
+            z,
+            z,
+            z,
+            z,
+            z,
+            z,
+            z,
+        )
 
     @staticmethod
     def concat(parts: list[EthBatch]) -> EthBatch:
@@ -122,15 +182,28 @@ class EthBatch:
             return np.concatenate([getattr(p, name) for p in parts])
 
         return EthBatch(
-            cat("time"), np.concatenate([p.hash for p in parts]), cat("frm"), cat("to"),
-            cat("vhi"), cat("vlo"), cat("gas"),
+            cat("time"),
+            np.concatenate([p.hash for p in parts]),
+            cat("frm"),
+            cat("to"),
+            cat("vhi"),
+            cat("vlo"),
+            cat("gas"),
             pa.concat_arrays([p.input.cast(pa.string()) for p in parts]),
             np.concatenate([p.status for p in parts]).astype(np.int8),
             np.concatenate([p.tok_tx + b for p, b in zip(parts, base, strict=True)]),
-            cat("tok_token"), cat("tok_frm"), cat("tok_to"), cat("tok_hi"), cat("tok_lo"),
+            cat("tok_token"),
+            cat("tok_frm"),
+            cat("tok_to"),
+            cat("tok_hi"),
+            cat("tok_lo"),
             cat("tok_sub"),
             np.concatenate([p.tr_tx + b for p, b in zip(parts, base, strict=True)]),
-            cat("tr_frm"), cat("tr_to"), cat("tr_hi"), cat("tr_lo"), cat("tr_sub"),
+            cat("tr_frm"),
+            cat("tr_to"),
+            cat("tr_hi"),
+            cat("tr_lo"),
+            cat("tr_sub"),
         )
 
     def take(self, idx: I64) -> EthBatch:
@@ -141,12 +214,28 @@ class EthBatch:
         tk = np.flatnonzero(new_pos[self.tok_tx] >= 0) if len(self.tok_tx) else _i64([])
         tr = np.flatnonzero(new_pos[self.tr_tx] >= 0) if len(self.tr_tx) else _i64([])
         return EthBatch(
-            self.time[idx], self.hash[idx], self.frm[idx], self.to[idx], self.vhi[idx],
-            self.vlo[idx], self.gas[idx], self.input.take(pa.array(idx)), self.status[idx],
-            new_pos[self.tok_tx[tk]], self.tok_token[tk], self.tok_frm[tk], self.tok_to[tk],
-            self.tok_hi[tk], self.tok_lo[tk], self.tok_sub[tk],
-            new_pos[self.tr_tx[tr]], self.tr_frm[tr], self.tr_to[tr], self.tr_hi[tr],
-            self.tr_lo[tr], self.tr_sub[tr],
+            self.time[idx],
+            self.hash[idx],
+            self.frm[idx],
+            self.to[idx],
+            self.vhi[idx],
+            self.vlo[idx],
+            self.gas[idx],
+            self.input.take(pa.array(idx)),
+            self.status[idx],
+            new_pos[self.tok_tx[tk]],
+            self.tok_token[tk],
+            self.tok_frm[tk],
+            self.tok_to[tk],
+            self.tok_hi[tk],
+            self.tok_lo[tk],
+            self.tok_sub[tk],
+            new_pos[self.tr_tx[tr]],
+            self.tr_frm[tr],
+            self.tr_to[tr],
+            self.tr_hi[tr],
+            self.tr_lo[tr],
+            self.tr_sub[tr],
         )
 
 
@@ -170,15 +259,19 @@ def batch_from_txs(txs: list[EthTx], reg: EthRegistry) -> EthBatch:
     return EthBatch(
         _i64([t.time for t in txs]),
         np.frombuffer(b"".join(t.hash for t in txs), dtype=np.uint8).reshape(-1, 32).copy(),
-        _i64([reg.id(t.frm) for t in txs]), _i64([reg.id(t.to) for t in txs]),
-        _i64(vh), _i64(vl), _i64([t.gas for t in txs]),
-        pa.array([t.input for t in txs], pa.string()), np.ones(len(txs), dtype=np.int8),
-        *(tok_a[:, c].copy() for c in range(7)), *(tr_a[:, c].copy() for c in range(6)),
+        _i64([reg.id(t.frm) for t in txs]),
+        _i64([reg.id(t.to) for t in txs]),
+        _i64(vh),
+        _i64(vl),
+        _i64([t.gas for t in txs]),
+        pa.array([t.input for t in txs], pa.string()),
+        np.ones(len(txs), dtype=np.int8),
+        *(tok_a[:, c].copy() for c in range(7)),
+        *(tr_a[:, c].copy() for c in range(6)),
     )
 
 
-def _eth_amounts(rng: np.random.Generator, n: int, median: float, sigma: float
-                 ) -> tuple[I64, I64]:
+def _eth_amounts(rng: np.random.Generator, n: int, median: float, sigma: float) -> tuple[I64, I64]:
     """Log-normal ETH-like amounts (18 decimals) as (hi = gwei, lo = wei below a gwei).
 
     About 40% are round numbers (people send 0.5 ETH, not 0.4873...).
@@ -192,8 +285,7 @@ def _eth_amounts(rng: np.random.Generator, n: int, median: float, sigma: float
     return hi, lo
 
 
-def _units(x: npt.NDArray[np.float64], decimals: int, rng: np.random.Generator
-           ) -> tuple[I64, I64]:
+def _units(x: npt.NDArray[np.float64], decimals: int, rng: np.random.Generator) -> tuple[I64, I64]:
     """Token amounts (in token units) to (hi, lo) base units."""
     if decimals >= 9:
         hi = np.floor(x * 10.0 ** (decimals - 9)).astype(np.int64)
@@ -212,8 +304,17 @@ class EthBackground:
     """Honest Ethereum traffic around the services (vectorized, one window at a time)."""
 
     # event kinds, their probabilities and the rows each writes
-    KINDS = ("p2p", "deposit", "withdraw", "erc20", "dex_buy", "dex_sell", "call", "mix_in",
-             "mix_out")
+    KINDS = (
+        "p2p",
+        "deposit",
+        "withdraw",
+        "erc20",
+        "dex_buy",
+        "dex_sell",
+        "call",
+        "mix_in",
+        "mix_out",
+    )
     PROBS = np.array([0.29, 0.14, 0.12, 0.23, 0.05, 0.05, 0.09, 0.015, 0.015])
     ROWS = np.array([1, 2, 1, 2, 3, 3, 1, 1, 3])
 
@@ -236,15 +337,21 @@ class EthBackground:
         self.tok_p = np.array([0.38, 0.25, 0.08, 0.16, 0.05, 0.04, 0.04][: len(syms)])
         self.tok_p /= self.tok_p.sum()
         # median transfer size in token units, and ETH price of one unit (for DEX swaps)
-        med = {"USDT": 300.0, "USDC": 400.0, "DAI": 250.0, "stETH": 1.5, "mETH": 1.0,
-               "cmETH": 1.0}
-        px = {"USDT": 1 / 2650, "USDC": 1 / 2650, "DAI": 1 / 2650, "stETH": 0.999,
-              "mETH": 1.032, "cmETH": 1.031}
+        med = {"USDT": 300.0, "USDC": 400.0, "DAI": 250.0, "stETH": 1.5, "mETH": 1.0, "cmETH": 1.0}
+        px = {
+            "USDT": 1 / 2650,
+            "USDC": 1 / 2650,
+            "DAI": 1 / 2650,
+            "stETH": 0.999,
+            "mETH": 1.032,
+            "cmETH": 1.031,
+        }
         self.tok_med = np.array([med[s] for s in syms])
         self.tok_px = np.array([px[s] for s in syms])
         self.misc = np.array([reg.id(a) for a in svc.misc_contracts], dtype=np.int64)
-        self.pools = np.array([reg.id(svc.mixer_pools[d]) for d in MIXER_DENOMS_WEI],
-                              dtype=np.int64)
+        self.pools = np.array(
+            [reg.id(svc.mixer_pools[d]) for d in MIXER_DENOMS_WEI], dtype=np.int64
+        )
         self.relayers = np.array([reg.id(a) for a in svc.relayers], dtype=np.int64)
 
     def users(self, n: int, skew: float = 2.2) -> I64:
@@ -271,13 +378,22 @@ class EthBackground:
         def times(n: int) -> I64:
             return rng.integers(t0, t1, n).astype(np.int64)
 
-        def txs(time: I64, frm: I64, to: I64, vhi: I64, vlo: I64, gas: I64,
-                inp: pa.Array, fail: float = 0.0) -> EthBatch:
+        def txs(
+            time: I64,
+            frm: I64,
+            to: I64,
+            vhi: I64,
+            vlo: I64,
+            gas: I64,
+            inp: pa.Array,
+            fail: float = 0.0,
+        ) -> EthBatch:
             n = len(time)
             status = (rng.random(n) >= fail).astype(np.int8)
             hs = np.frombuffer(rng.bytes(32 * n), dtype=np.uint8).reshape(n, 32)
-            return EthBatch(time, hs, frm, to, vhi, vlo, gas, inp, status,
-                            z, z, z, z, z, z, z, z, z, z, z, z, z)
+            return EthBatch(
+                time, hs, frm, to, vhi, vlo, gas, inp, status, z, z, z, z, z, z, z, z, z, z, z, z, z
+            )
 
         def plain(n: int) -> pa.Array:
             return _const("0x", n)
@@ -289,8 +405,18 @@ class EthBackground:
         # plain ETH between users (1% fail)
         n = c["p2p"]
         hi, lo = _eth_amounts(rng, n, 0.2, 2.0)
-        parts.append(txs(times(n), self.users(n), self.users(n, 2.0), hi, lo,
-                         np.full(n, 21_000, np.int64), plain(n), fail=0.01))
+        parts.append(
+            txs(
+                times(n),
+                self.users(n),
+                self.users(n, 2.0),
+                hi,
+                lo,
+                np.full(n, 21_000, np.int64),
+                plain(n),
+                fail=0.01,
+            )
+        )
         # exchange deposits and their sweeps to a hot wallet
         n = c["deposit"]
         u = self.users(n)
@@ -305,14 +431,26 @@ class EthBackground:
         n = c["withdraw"]
         ex = rng.choice(len(self.hot), size=n, p=self.ex_share).astype(np.int64)
         hi, lo = _eth_amounts(rng, n, 0.4, 1.8)
-        parts.append(txs(times(n), self._hot_of(ex), self.users(n, 1.8), hi, lo,
-                         rng.integers(21_000, 60_000, n).astype(np.int64), plain(n)))
+        parts.append(
+            txs(
+                times(n),
+                self._hot_of(ex),
+                self.users(n, 1.8),
+                hi,
+                lo,
+                rng.integers(21_000, 60_000, n).astype(np.int64),
+                plain(n),
+            )
+        )
         # ERC-20 transfers: a call to the token contract plus one Transfer log
         n = c["erc20"]
         k = rng.choice(len(self.tok_ids), size=n, p=self.tok_p)
         frm = self.users(n)
-        to = np.where(rng.random(n) < 0.15,
-                      reg.dep_base + rng.integers(0, reg.deposits, n), self.users(n, 2.0))
+        to = np.where(
+            rng.random(n) < 0.15,
+            reg.dep_base + rng.integers(0, reg.deposits, n),
+            self.users(n, 2.0),
+        )
         x = rng.lognormal(np.log(self.tok_med[k]), 2.0)
         ahi = np.empty(n, np.int64)
         alo = np.empty(n, np.int64)
@@ -324,8 +462,15 @@ class EthBackground:
         inp[:, 34:74] = reg.bare_hex(to)
         inp[:, 74:] = big_hex64(ahi, alo)
         zeros = np.zeros(n, np.int64)
-        b = txs(times(n), frm, self.tok_ids[k], zeros, zeros,
-                rng.integers(45_000, 70_000, n).astype(np.int64), fixed_strings(inp))
+        b = txs(
+            times(n),
+            frm,
+            self.tok_ids[k],
+            zeros,
+            zeros,
+            rng.integers(45_000, 70_000, n).astype(np.int64),
+            fixed_strings(inp),
+        )
         ar = np.arange(n, dtype=np.int64)
         b.tok_tx, b.tok_token, b.tok_frm, b.tok_to = ar, self.tok_ids[k], frm, to
         b.tok_hi, b.tok_lo, b.tok_sub = ahi, alo, np.zeros(n, np.int64)
@@ -346,13 +491,27 @@ class EthBackground:
             ar = np.arange(n, dtype=np.int64)
             gas = rng.integers(120_000, 300_000, n).astype(np.int64)
             if kind == "dex_buy":
-                b = txs(times(n), u, np.full(n, self.router), ehi, elo, gas,
-                        calldata(n, "7ff36ab5", 128))
+                b = txs(
+                    times(n),
+                    u,
+                    np.full(n, self.router),
+                    ehi,
+                    elo,
+                    gas,
+                    calldata(n, "7ff36ab5", 128),
+                )
                 b.tok_frm, b.tok_to = self.tok_pool[k], u
                 b.tr_frm, b.tr_to = np.full(n, self.router), np.full(n, self.weth)
             else:
-                b = txs(times(n), u, np.full(n, self.router), np.zeros(n, np.int64),
-                        np.zeros(n, np.int64), gas, calldata(n, "18cbafe5", 160))
+                b = txs(
+                    times(n),
+                    u,
+                    np.full(n, self.router),
+                    np.zeros(n, np.int64),
+                    np.zeros(n, np.int64),
+                    gas,
+                    calldata(n, "18cbafe5", 160),
+                )
                 b.tok_frm, b.tok_to = u, self.tok_pool[k]
                 b.tr_frm, b.tr_to = np.full(n, self.router), u
             b.tok_tx, b.tok_token, b.tok_hi, b.tok_lo = ar, self.tok_ids[k], ahi, alo
@@ -361,25 +520,47 @@ class EthBackground:
             parts.append(b)
         # contract calls without value (NFTs, DeFi): no transfer rows
         n = c["call"]
-        parts.append(txs(times(n), self.users(n), self.misc[_zipf_ids(rng, n, len(self.misc),
-                                                                      1.5)],
-                         np.zeros(n, np.int64), np.zeros(n, np.int64),
-                         rng.integers(40_000, 400_000, n).astype(np.int64),
-                         calldata(n, "a22cb465", 64), fail=0.02))
+        parts.append(
+            txs(
+                times(n),
+                self.users(n),
+                self.misc[_zipf_ids(rng, n, len(self.misc), 1.5)],
+                np.zeros(n, np.int64),
+                np.zeros(n, np.int64),
+                rng.integers(40_000, 400_000, n).astype(np.int64),
+                calldata(n, "a22cb465", 64),
+                fail=0.02,
+            )
+        )
         # mixer deposits and withdrawals of honest users (the anonymity set)
         n = c["mix_in"]
         d = rng.choice(4, size=n, p=[0.3, 0.35, 0.25, 0.1])
         dh = (np.array(MIXER_DENOMS_WEI, dtype=object) // 10**9).astype(np.int64)[d]
-        parts.append(txs(times(n), self.users(n), self.pools[d], dh, np.zeros(n, np.int64),
-                         rng.integers(900_000, 1_200_000, n).astype(np.int64),
-                         calldata(n, "b214faa5", 32)))
+        parts.append(
+            txs(
+                times(n),
+                self.users(n),
+                self.pools[d],
+                dh,
+                np.zeros(n, np.int64),
+                rng.integers(900_000, 1_200_000, n).astype(np.int64),
+                calldata(n, "b214faa5", 32),
+            )
+        )
         n = c["mix_out"]
         d = rng.choice(4, size=n, p=[0.3, 0.35, 0.25, 0.1])
         dh = (np.array(MIXER_DENOMS_WEI, dtype=object) // 10**9).astype(np.int64)[d]
         fee = dh * 25 // 10_000
         rel = self.relayers[rng.integers(0, len(self.relayers), n)]
-        b = txs(times(n), rel, self.pools[d], np.zeros(n, np.int64), np.zeros(n, np.int64),
-                rng.integers(320_000, 420_000, n).astype(np.int64), calldata(n, "21a0adb6", 256))
+        b = txs(
+            times(n),
+            rel,
+            self.pools[d],
+            np.zeros(n, np.int64),
+            np.zeros(n, np.int64),
+            rng.integers(320_000, 420_000, n).astype(np.int64),
+            calldata(n, "21a0adb6", 256),
+        )
         ar = np.arange(n, dtype=np.int64)
         b.tr_tx = np.concatenate([ar, ar])
         b.tr_frm = np.concatenate([self.pools[d], self.pools[d]])
@@ -395,8 +576,9 @@ class EthBackground:
         return EthBatch.concat(parts), carry
 
 
-def finalize(batch: EthBatch, reg: EthRegistry, rng: np.random.Generator
-             ) -> tuple[pa.Table, pa.Table, pa.Table]:
+def finalize(
+    batch: EthBatch, reg: EthRegistry, rng: np.random.Generator
+) -> tuple[pa.Table, pa.Table, pa.Table]:
     """Order a window into blocks and build the three ethereum-etl tables."""
     n = batch.n
     block = ETH_BLOCK0 + (batch.time - T_START) // ETH_BLOCK_TIME
@@ -428,24 +610,26 @@ def finalize(batch: EthBatch, reg: EthRegistry, rng: np.random.Generator
     tx_hash = hex_strings(b.hash, b"0x")
     block_s = dec_strings(block)
     bts_s = dec_strings(bts)
-    txs = pa.table({
-        "hash": tx_hash,
-        "nonce": pa.array(nonce),
-        "block_hash": hex_strings(block_hash_bytes(block, BLOCK_SALT_ETH), b"0x"),
-        "block_number": block_s,
-        "transaction_index": pa.array(tx_index),
-        "from_address": reg.text(b.frm),
-        "to_address": reg.text(b.to),
-        "value": big_dec_strings(b.vhi, b.vlo),
-        "gas": pa.array(b.gas),
-        "gas_price": pa.array(gas_price),
-        "input": b.input,
-        "block_timestamp": bts_s,
-        "max_fee_per_gas": max_fee,
-        "max_priority_fee_per_gas": max_tip,
-        "transaction_type": pa.array(np.where(legacy, 0, 2).astype(np.int64)),
-        "receipt_status": pa.array(b.status.astype(np.int64)),
-    })
+    txs = pa.table(
+        {
+            "hash": tx_hash,
+            "nonce": pa.array(nonce),
+            "block_hash": hex_strings(block_hash_bytes(block, BLOCK_SALT_ETH), b"0x"),
+            "block_number": block_s,
+            "transaction_index": pa.array(tx_index),
+            "from_address": reg.text(b.frm),
+            "to_address": reg.text(b.to),
+            "value": big_dec_strings(b.vhi, b.vlo),
+            "gas": pa.array(b.gas),
+            "gas_price": pa.array(gas_price),
+            "input": b.input,
+            "block_timestamp": bts_s,
+            "max_fee_per_gas": max_fee,
+            "max_priority_fee_per_gas": max_tip,
+            "transaction_type": pa.array(np.where(legacy, 0, 2).astype(np.int64)),
+            "receipt_status": pa.array(b.status.astype(np.int64)),
+        }
+    )
     # token transfers in transaction order; log_index counts within the block
     ot = np.lexsort((b.tok_sub, b.tok_tx))
     tt = b.tok_tx[ot]
@@ -453,18 +637,21 @@ def finalize(batch: EthBatch, reg: EthRegistry, rng: np.random.Generator
     tfirst = np.r_[True, tb[1:] != tb[:-1]] if len(tt) else np.zeros(0, bool)
     tstarts = np.flatnonzero(tfirst)
     log_index = np.arange(len(tt), dtype=np.int64) - np.repeat(
-        tstarts, np.diff(np.r_[tstarts, len(tt)]))
+        tstarts, np.diff(np.r_[tstarts, len(tt)])
+    )
     tt_pa = pa.array(tt)
-    toks = pa.table({
-        "token_address": reg.text(b.tok_token[ot]),
-        "from_address": reg.text(b.tok_frm[ot]),
-        "to_address": reg.text(b.tok_to[ot]),
-        "value": big_dec_strings(b.tok_hi[ot], b.tok_lo[ot]),
-        "transaction_hash": tx_hash.take(tt_pa),
-        "log_index": pa.array(log_index),
-        "block_number": block_s.take(tt_pa),
-        "block_timestamp": bts_s.take(tt_pa),
-    })
+    toks = pa.table(
+        {
+            "token_address": reg.text(b.tok_token[ot]),
+            "from_address": reg.text(b.tok_frm[ot]),
+            "to_address": reg.text(b.tok_to[ot]),
+            "value": big_dec_strings(b.tok_hi[ot], b.tok_lo[ot]),
+            "transaction_hash": tx_hash.take(tt_pa),
+            "log_index": pa.array(log_index),
+            "block_number": block_s.take(tt_pa),
+            "block_timestamp": bts_s.take(tt_pa),
+        }
+    )
     # internal calls (traces), one level below the top call
     orr = np.lexsort((b.tr_sub, b.tr_tx))
     rt = b.tr_tx[orr]
@@ -473,29 +660,38 @@ def finalize(batch: EthBatch, reg: EthRegistry, rng: np.random.Generator
     sub = dec_strings(b.tr_sub[orr])
     rhash = tx_hash.take(rt_pa)
     gas_t = rng.integers(2_300, 60_000, m).astype(np.int64)
-    traces = pa.table({
-        "transaction_hash": rhash,
-        "transaction_index": pa.array(tx_index[rt]),
-        "from_address": reg.text(b.tr_frm[orr]),
-        "to_address": reg.text(b.tr_to[orr]),
-        "value": big_dec_strings(b.tr_hi[orr], b.tr_lo[orr]),
-        "input": _const("0x", m),
-        "output": _const("0x", m),
-        "trace_type": _const("call", m),
-        "call_type": _const("call", m),
-        "reward_type": pa.nulls(m, pa.string()),
-        "gas": pa.array(gas_t),
-        "gas_used": pa.array(gas_t // 3),
-        "subtraces": pa.array(np.zeros(m, np.int64)),
-        "trace_address": sub,
-        "error": pa.nulls(m, pa.string()),
-        "status": pa.array(np.ones(m, np.int64)),
-        "block_number": block_s.take(rt_pa),
-        "block_timestamp": bts_s.take(rt_pa),
-        "trace_id": concat("call_", rhash, "_", sub),
-    })
+    traces = pa.table(
+        {
+            "transaction_hash": rhash,
+            "transaction_index": pa.array(tx_index[rt]),
+            "from_address": reg.text(b.tr_frm[orr]),
+            "to_address": reg.text(b.tr_to[orr]),
+            "value": big_dec_strings(b.tr_hi[orr], b.tr_lo[orr]),
+            "input": _const("0x", m),
+            "output": _const("0x", m),
+            "trace_type": _const("call", m),
+            "call_type": _const("call", m),
+            "reward_type": pa.nulls(m, pa.string()),
+            "gas": pa.array(gas_t),
+            "gas_used": pa.array(gas_t // 3),
+            "subtraces": pa.array(np.zeros(m, np.int64)),
+            "trace_address": sub,
+            "error": pa.nulls(m, pa.string()),
+            "status": pa.array(np.ones(m, np.int64)),
+            "block_number": block_s.take(rt_pa),
+            "block_timestamp": bts_s.take(rt_pa),
+            "trace_id": concat("call_", rhash, "_", sub),
+        }
+    )
     return txs, toks, traces
 
 
-__all__ = ["TOKEN_COLUMNS", "TRACE_COLUMNS", "TX_COLUMNS", "EthBackground", "EthBatch",
-           "batch_from_txs", "finalize"]
+__all__ = [
+    "TOKEN_COLUMNS",
+    "TRACE_COLUMNS",
+    "TX_COLUMNS",
+    "EthBackground",
+    "EthBatch",
+    "batch_from_txs",
+    "finalize",
+]

@@ -67,8 +67,17 @@ FEE_BP_MIXER_RELAYER = 25
 MIXER_DENOMS_WEI = (10**17, 10**18, 10 * 10**18, 100 * 10**18)
 
 STAGES = (
-    "theft", "split", "dex_swap", "bridge", "mixer", "coinjoin", "peel_chain", "dormant",
-    "otc", "exchange_deposit", "frozen",
+    "theft",
+    "split",
+    "dex_swap",
+    "bridge",
+    "mixer",
+    "coinjoin",
+    "peel_chain",
+    "dormant",
+    "otc",
+    "exchange_deposit",
+    "frozen",
 )
 
 

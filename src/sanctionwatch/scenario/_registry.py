@@ -52,12 +52,16 @@ class AddressFactory:
         """A fresh Bitcoin address (P2PKH, P2SH or P2WPKH; random kind unless given)."""
         if kind is None:
             u = self._rng.random()
-            kind = P2PKH if u < BTC_KIND_WEIGHTS[0] else (
-                P2SH if u < BTC_KIND_WEIGHTS[0] + BTC_KIND_WEIGHTS[1] else P2WPKH)
+            kind = (
+                P2PKH
+                if u < BTC_KIND_WEIGHTS[0]
+                else (P2SH if u < BTC_KIND_WEIGHTS[0] + BTC_KIND_WEIGHTS[1] else P2WPKH)
+            )
         q = self._queues[kind]
         if not q:
             raw = np.frombuffer(self._rng.bytes(20 * self._BATCH), dtype=np.uint8).reshape(
-                self._BATCH, 20)
+                self._BATCH, 20
+            )
             kinds = np.full(self._BATCH, kind, dtype=np.int8)
             q.extend(zip(btc_addresses(kinds, raw), (r.tobytes() for r in raw), strict=True))
             q.reverse()
@@ -69,8 +73,9 @@ class AddressFactory:
 class EthRegistry:
     """Ethereum ids: users, then exchange deposit addresses, then named addresses."""
 
-    def __init__(self, rng: np.random.Generator, users: int, deposits: int,
-                 exchange_shares: list[float]) -> None:
+    def __init__(
+        self, rng: np.random.Generator, users: int, deposits: int, exchange_shares: list[float]
+    ) -> None:
         self.users = users
         self.deposits = deposits
         self.dep_base = users
@@ -100,9 +105,9 @@ class EthRegistry:
 
     def finalize(self) -> None:
         """Build the text table once all named addresses are known."""
-        named = np.frombuffer(
-            "".join(self._named).encode("ascii"), dtype=np.uint8
-        ).reshape(len(self._named), 42)
+        named = np.frombuffer("".join(self._named).encode("ascii"), dtype=np.uint8).reshape(
+            len(self._named), 42
+        )
         self.chars = np.concatenate([eth_hex_chars(self._raw), named])
         self.nonces = np.zeros(len(self.chars), dtype=np.int64)
         del self._raw
@@ -128,8 +133,9 @@ class BtcRegistry:
     the address and for an input spending from it (script, type, addresses).
     """
 
-    def __init__(self, rng: np.random.Generator, wallets: int, deposits: int,
-                 exchange_shares: list[float]) -> None:
+    def __init__(
+        self, rng: np.random.Generator, wallets: int, deposits: int, exchange_shares: list[float]
+    ) -> None:
         self.wallets = wallets
         self.deposits = deposits
         self.dep_base = wallets
@@ -156,8 +162,7 @@ class BtcRegistry:
         """Text of a background pool address."""
         return self._pool_text[i]
 
-    def add(self, address: str, meta: tuple[int, bytes], hot_of_exchange: int | None = None
-            ) -> int:
+    def add(self, address: str, meta: tuple[int, bytes], hot_of_exchange: int | None = None) -> int:
         """Register a named address with its (kind, hash160); idempotent."""
         got = self._ids.get(address)
         if got is None:
@@ -192,9 +197,7 @@ class BtcRegistry:
                 kind, h160, self._sig[71 * j : 71 * j + 71], self._pub[33 * j : 33 * j + 33]
             )
             seq = 4294967293 if kind != P2PKH else 4294967295
-            in_frags.append(
-                f'"script_asm":"{iasm}","script_hex":"{ihex}","sequence":{seq},{tail}'
-            )
+            in_frags.append(f'"script_asm":"{iasm}","script_hex":"{ihex}","sequence":{seq},{tail}')
         self.out_frag = pa.array(out_frags, type=pa.string())
         self.in_frag = pa.array(in_frags, type=pa.string())
         self.text = pa.array(texts, type=pa.string())
@@ -218,8 +221,9 @@ class BtcRegistry:
 class TronRegistry:
     """TRON ids: users, exchange deposit addresses, then named addresses."""
 
-    def __init__(self, rng: np.random.Generator, users: int, deposits: int,
-                 exchange_count: int) -> None:
+    def __init__(
+        self, rng: np.random.Generator, users: int, deposits: int, exchange_count: int
+    ) -> None:
         self.users = users
         self.deposits = deposits
         self.dep_base = users
@@ -249,5 +253,12 @@ class TronRegistry:
         self.text = pa.array(self._texts, type=pa.string())
 
 
-__all__ = ["P2PKH", "P2SH", "P2WPKH", "AddressFactory", "BtcRegistry", "EthRegistry",
-           "TronRegistry"]
+__all__ = [
+    "P2PKH",
+    "P2SH",
+    "P2WPKH",
+    "AddressFactory",
+    "BtcRegistry",
+    "EthRegistry",
+    "TronRegistry",
+]

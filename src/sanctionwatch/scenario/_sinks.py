@@ -22,8 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
-_CSV_OPTIONS = pcsv.WriteOptions(include_header=False, quoting_style="none",
-                                 batch_size=65_536)
+_CSV_OPTIONS = pcsv.WriteOptions(include_header=False, quoting_style="none", batch_size=65_536)
 
 
 class Writer:
@@ -73,8 +72,13 @@ class Writer:
 class Sink:
     """One output file: bytes written, sha256 and the number of rows/lines."""
 
-    def __init__(self, root: Path, relpath: str, header: tuple[str, ...] | None = None,
-                 writer: Writer | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        relpath: str,
+        header: tuple[str, ...] | None = None,
+        writer: Writer | None = None,
+    ) -> None:
         self.relpath = relpath
         self.path = root / relpath
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -125,7 +129,8 @@ class Sink:
 
         def job() -> None:
             offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[
-                arr.offset : arr.offset + n + 1]
+                arr.offset : arr.offset + n + 1
+            ]
             data = arr.buffers()[2]
             self._write(memoryview(data)[int(offsets[0]) : int(offsets[-1])])
 
@@ -141,5 +146,9 @@ class Sink:
         if self._writer is not None:
             self._writer.drain()
         self._f.close()
-        return {"path": self.relpath, "rows": self.rows, "bytes": self.bytes,
-                "sha256": self._sha.hexdigest()}
+        return {
+            "path": self.relpath,
+            "rows": self.rows,
+            "bytes": self.bytes,
+            "sha256": self._sha.hexdigest(),
+        }

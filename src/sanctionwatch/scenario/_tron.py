@@ -29,8 +29,17 @@ from sanctionwatch.scenario._services import Services
 I64 = npt.NDArray[np.int64]
 U8 = npt.NDArray[np.uint8]
 
-TRON_COLUMNS = ("chain", "tx_hash", "position", "block_number", "block_time", "from_address",
-                "to_address", "asset", "amount")
+TRON_COLUMNS = (
+    "chain",
+    "tx_hash",
+    "position",
+    "block_number",
+    "block_time",
+    "from_address",
+    "to_address",
+    "asset",
+    "amount",
+)
 
 
 @dataclass(slots=True)
@@ -52,13 +61,23 @@ class TronBatch:
     @staticmethod
     def concat(parts: list[TronBatch]) -> TronBatch:
         """All transfers of ``parts``."""
-        return TronBatch(*(np.concatenate([getattr(p, f) for p in parts])
-                           for f in ("time", "hash", "pos", "frm", "to", "amount")))
+        return TronBatch(
+            *(
+                np.concatenate([getattr(p, f) for p in parts])
+                for f in ("time", "hash", "pos", "frm", "to", "amount")
+            )
+        )
 
     def take(self, idx: I64) -> TronBatch:
         """Transfers at ``idx``."""
-        return TronBatch(self.time[idx], self.hash[idx], self.pos[idx], self.frm[idx],
-                         self.to[idx], self.amount[idx])
+        return TronBatch(
+            self.time[idx],
+            self.hash[idx],
+            self.pos[idx],
+            self.frm[idx],
+            self.to[idx],
+            self.amount[idx],
+        )
 
 
 def batch_from_transfers(rows: list[TronTransfer], reg: TronRegistry) -> TronBatch:
@@ -86,14 +105,16 @@ class TronBackground:
         self.reg = reg
         self.probs = self.PROBS / self.PROBS.sum()
         self.rows_per_event = float((self.probs * self.ROWS).sum())
-        self.hot = np.array([reg.id(svc.exchanges[i].tron_hot[0]) for i in svc.tron_exchanges],
-                            dtype=np.int64)
+        self.hot = np.array(
+            [reg.id(svc.exchanges[i].tron_hot[0]) for i in svc.tron_exchanges], dtype=np.int64
+        )
         self.otc = np.array([reg.id(a) for _, a in svc.otc_desks], dtype=np.int64)
         self.issuer = reg.id(svc.issuer_tron)
 
     def _users(self, n: int, skew: float = 2.2) -> I64:
-        return np.minimum((self.reg.users * self.rng.random(n) ** skew).astype(np.int64),
-                          self.reg.users - 1)
+        return np.minimum(
+            (self.reg.users * self.rng.random(n) ** skew).astype(np.int64), self.reg.users - 1
+        )
 
     def _amounts(self, n: int, median: float, sigma: float) -> I64:
         x = np.clip(self.rng.lognormal(np.log(median), sigma, n), 1.0, 5e7)
@@ -106,13 +127,20 @@ class TronBackground:
         c = dict(zip(self.KINDS, rng.multinomial(n_ev, self.probs).tolist(), strict=True))
         parts: list[TronBatch] = []
 
-        def mk(time: I64, frm: I64, to: I64, amount: I64, pos: I64 | None = None,
-               hashes: U8 | None = None) -> TronBatch:
+        def mk(
+            time: I64,
+            frm: I64,
+            to: I64,
+            amount: I64,
+            pos: I64 | None = None,
+            hashes: U8 | None = None,
+        ) -> TronBatch:
             n = len(time)
             if hashes is None:
                 hashes = np.frombuffer(rng.bytes(32 * n), dtype=np.uint8).reshape(n, 32)
-            return TronBatch(time, hashes, np.zeros(n, np.int64) if pos is None else pos,
-                             frm, to, amount)
+            return TronBatch(
+                time, hashes, np.zeros(n, np.int64) if pos is None else pos, frm, to, amount
+            )
 
         def times(n: int) -> I64:
             return rng.integers(t0, t1, n).astype(np.int64)
@@ -136,18 +164,43 @@ class TronBackground:
         pos = np.arange(total, dtype=np.int64) - np.repeat(starts, size)
         hashes = np.frombuffer(rng.bytes(32 * n), dtype=np.uint8).reshape(n, 32)[ev]
         src = self.hot[rng.integers(0, len(self.hot), n)][ev]
-        parts.append(mk(times(n)[ev], src, self._users(total, 1.8),
-                        self._amounts(total, 250, 1.8), pos, hashes))
+        parts.append(
+            mk(
+                times(n)[ev],
+                src,
+                self._users(total, 1.8),
+                self._amounts(total, 250, 1.8),
+                pos,
+                hashes,
+            )
+        )
         n = c["to_otc"]
-        parts.append(mk(times(n), self._users(n), self.otc[rng.integers(0, len(self.otc), n)],
-                        self._amounts(n, 5_000, 1.5)))
+        parts.append(
+            mk(
+                times(n),
+                self._users(n),
+                self.otc[rng.integers(0, len(self.otc), n)],
+                self._amounts(n, 5_000, 1.5),
+            )
+        )
         n = c["from_otc"]
-        parts.append(mk(times(n), self.otc[rng.integers(0, len(self.otc), n)], self._users(n),
-                        self._amounts(n, 4_000, 1.5)))
+        parts.append(
+            mk(
+                times(n),
+                self.otc[rng.integers(0, len(self.otc), n)],
+                self._users(n),
+                self._amounts(n, 4_000, 1.5),
+            )
+        )
         n = c["mint"]
-        parts.append(mk(times(n), np.full(n, self.issuer), self.hot[rng.integers(0, len(self.hot),
-                                                                                n)],
-                        self._amounts(n, 5e6, 0.5)))
+        parts.append(
+            mk(
+                times(n),
+                np.full(n, self.issuer),
+                self.hot[rng.integers(0, len(self.hot), n)],
+                self._amounts(n, 5e6, 0.5),
+            )
+        )
         inside = sweeps.time < t1
         parts.append(sweeps.take(np.flatnonzero(inside)))
         return TronBatch.concat(parts), sweeps.take(np.flatnonzero(~inside))
@@ -162,14 +215,16 @@ def finalize(batch: TronBatch, reg: TronRegistry) -> pa.Table:
     block = block[order]
     n = b.n
     bts = T_START + (block - TRON_BLOCK0) * TRON_BLOCK_TIME
-    return pa.table({
-        "chain": pa.repeat(pa.scalar("tron", pa.string()), n),
-        "tx_hash": hex_strings(b.hash),
-        "position": pa.array(b.pos),
-        "block_number": dec_strings(block),
-        "block_time": iso_strings(bts),
-        "from_address": reg.text.take(pa.array(b.frm)),
-        "to_address": reg.text.take(pa.array(b.to)),
-        "asset": pa.repeat(pa.scalar(USDT_TRC20, pa.string()), n),
-        "amount": dec_strings(b.amount),
-    })
+    return pa.table(
+        {
+            "chain": pa.repeat(pa.scalar("tron", pa.string()), n),
+            "tx_hash": hex_strings(b.hash),
+            "position": pa.array(b.pos),
+            "block_number": dec_strings(block),
+            "block_time": iso_strings(bts),
+            "from_address": reg.text.take(pa.array(b.frm)),
+            "to_address": reg.text.take(pa.array(b.to)),
+            "asset": pa.repeat(pa.scalar(USDT_TRC20, pa.string()), n),
+            "amount": dec_strings(b.amount),
+        }
+    )

@@ -31,12 +31,18 @@ def iso(t: int) -> str:
     return dt.datetime.fromtimestamp(t, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def ground_truth(book: Book, *, seed: int, transfers: int, written: dict[str, int],
-                 theft: dict[str, Any], frozen: list[dict[str, Any]],
-                 parameters: dict[str, Any]) -> dict[str, Any]:
+def ground_truth(
+    book: Book,
+    *,
+    seed: int,
+    transfers: int,
+    written: dict[str, int],
+    theft: dict[str, Any],
+    frozen: list[dict[str, Any]],
+    parameters: dict[str, Any],
+) -> dict[str, Any]:
     """The ground-truth document (JSON-ready, amounts as strings)."""
-    addrs = sorted(book.info.values(),
-                   key=lambda a: (a.chain, a.first_seen or 0, a.hop, a.address))
+    addrs = sorted(book.info.values(), key=lambda a: (a.chain, a.first_seen or 0, a.hop, a.address))
     stages_present = {a.stage for a in addrs}
     return {
         "seed": seed,
@@ -44,14 +50,26 @@ def ground_truth(book: Book, *, seed: int, transfers: int, written: dict[str, in
         "transfers_written": written,
         "theft": theft,
         "laundering_addresses": [
-            {"chain": a.chain, "address": a.address, "stage": a.stage,
-             "first_seen": iso(a.first_seen) if a.first_seen is not None else None,
-             "hop": a.hop, "owner": a.owner, **({"label": a.label} if a.label else {})}
+            {
+                "chain": a.chain,
+                "address": a.address,
+                "stage": a.stage,
+                "first_seen": iso(a.first_seen) if a.first_seen is not None else None,
+                "hop": a.hop,
+                "owner": a.owner,
+                **({"label": a.label} if a.label else {}),
+            }
             for a in addrs
         ],
         "terminals": [
-            {"chain": c, "address": a, "category": cat, "label": v[0], "asset": asset,
-             "amount": str(v[1])}
+            {
+                "chain": c,
+                "address": a,
+                "category": cat,
+                "label": v[0],
+                "asset": asset,
+                "amount": str(v[1]),
+            }
             for (c, a, cat, asset), v in sorted(book.terminals.items())
         ],
         "stage_classes": [s for s in STAGES if s in stages_present],

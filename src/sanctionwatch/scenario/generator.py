@@ -133,8 +133,10 @@ def _validate(out_dir: Path, seed: int, transfers: int) -> None:
     if isinstance(transfers, bool) or not isinstance(transfers, int):
         raise ValueError("transfers must be an integer")
     if transfers < MIN_TRANSFERS:
-        raise ValueError(f"transfers must be at least {MIN_TRANSFERS:,} (got {transfers:,}): "
-                         "smaller scenarios cannot hold every laundering stage")
+        raise ValueError(
+            f"transfers must be at least {MIN_TRANSFERS:,} (got {transfers:,}): "
+            "smaller scenarios cannot hold every laundering stage"
+        )
     if transfers > MAX_TRANSFERS:
         raise ValueError(f"transfers must be at most {MAX_TRANSFERS:,} (got {transfers:,})")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -143,8 +145,9 @@ def _validate(out_dir: Path, seed: int, transfers: int) -> None:
         raise ValueError(f"{out_dir} exists and is not a directory")
 
 
-def generate(out_dir: Path, *, seed: int, transfers: int,
-             progress: Progress | None = None) -> ScenarioManifest:
+def generate(
+    out_dir: Path, *, seed: int, transfers: int, progress: Progress | None = None
+) -> ScenarioManifest:
     """Write a deterministic laundering scenario of about ``transfers`` transfers.
 
     A transfer is one row of ``ethereum/transactions.csv``, ``token_transfers.csv`` or
@@ -160,8 +163,21 @@ def generate(out_dir: Path, *, seed: int, transfers: int,
     plan = make_plan(transfers)
     streams = np.random.SeedSequence([seed, 0x5CE7A210]).spawn(13)
     rngs = [np.random.default_rng(s) for s in streams]
-    (r_addr, r_svc, r_gen, r_core, r_pool, r_breg, r_ereg, r_treg, r_cpl, r_btc, r_eth,
-     r_tron, r_label) = rngs
+    (
+        r_addr,
+        r_svc,
+        r_gen,
+        r_core,
+        r_pool,
+        r_breg,
+        r_ereg,
+        r_treg,
+        r_cpl,
+        r_btc,
+        r_eth,
+        r_tron,
+        r_label,
+    ) = rngs
     factory = AddressFactory(r_addr)
     svc = make_services(r_svc, factory)
     shares = [e.share for e in svc.exchanges]
@@ -179,18 +195,24 @@ def generate(out_dir: Path, *, seed: int, transfers: int,
             btc_reg.add(a, factory.btc_meta[a], hot_of_exchange=e)
     btc_reg.finalize()
     tron_reg = _tron_registry(r_treg, plan, svc, core)
-    coupled = make_coupled(r_cpl, plan, svc, eth_reg, btc_reg, tron_reg, core.eth_sat,
-                           core.eth_usdt)
+    coupled = make_coupled(
+        r_cpl, plan, svc, eth_reg, btc_reg, tron_reg, core.eth_sat, core.eth_usdt
+    )
 
     outbounds = core.outbounds + coupled.outbounds
-    thor = payout_chain([o for o in outbounds if o.service == "thorchain"],
-                        svc.thor_btc_vault, btc_reg, genesis, r_gen)
-    exch = payout_chain([o for o in outbounds if o.service == "exchanger"],
-                        svc.exch_btc, btc_reg, genesis, r_gen)
+    thor = payout_chain(
+        [o for o in outbounds if o.service == "thorchain"],
+        svc.thor_btc_vault,
+        btc_reg,
+        genesis,
+        r_gen,
+    )
+    exch = payout_chain(
+        [o for o in outbounds if o.service == "exchanger"], svc.exch_btc, btc_reg, genesis, r_gen
+    )
     bg_btc = BtcBackground(r_btc, btc_reg, svc, genesis)
     genesis_tab = genesis.table(btc_reg)
-    btc_special = BtcTable.concat([table_from_txs(core.btc, btc_reg), thor, exch]
-                                  ).sorted_by_time()
+    btc_special = BtcTable.concat([table_from_txs(core.btc, btc_reg), thor, exch]).sorted_by_time()
     eth_special = EthBatch.concat([batch_from_txs(core.eth, eth_reg), coupled.eth])
     eth_special = eth_special.take(np.argsort(eth_special.time, kind="stable"))
     tron_special = TronBatch.concat([tron_batch(core.tron, tron_reg), coupled.tron])
@@ -201,24 +223,44 @@ def generate(out_dir: Path, *, seed: int, transfers: int,
     eth_bg = max(eth_share - eth_special.rows, 0.2 * eth_share)
     btc_bg = max(transfers * SHARE_BTC - n_btc_special, 0.2 * transfers * SHARE_BTC)
     tron_bg = max(transfers * SHARE_TRON - tron_special.n, 0.2 * transfers * SHARE_TRON)
-    prog = _Progress(progress, int(eth_bg + btc_bg + tron_bg) + eth_special.rows
-                     + n_btc_special + tron_special.n)
+    prog = _Progress(
+        progress, int(eth_bg + btc_bg + tron_bg) + eth_special.rows + n_btc_special + tron_special.n
+    )
 
     files: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
     writer = Writer()
     try:
-        files += _write_btc(out_dir, genesis_tab, btc_special, bg_btc, btc_reg, btc_bg,
-                            counts, prog, writer)
-        files += _write_eth(out_dir, eth_special, EthBackground(r_eth, eth_reg, svc), eth_reg,
-                            eth_bg, r_eth, counts, prog, writer)
-        files += _write_tron(out_dir, tron_special, TronBackground(r_tron, tron_reg, svc),
-                             tron_reg, tron_bg, counts, prog, writer)
+        files += _write_btc(
+            out_dir, genesis_tab, btc_special, bg_btc, btc_reg, btc_bg, counts, prog, writer
+        )
+        files += _write_eth(
+            out_dir,
+            eth_special,
+            EthBackground(r_eth, eth_reg, svc),
+            eth_reg,
+            eth_bg,
+            r_eth,
+            counts,
+            prog,
+            writer,
+        )
+        files += _write_tron(
+            out_dir,
+            tron_special,
+            TronBackground(r_tron, tron_reg, svc),
+            tron_reg,
+            tron_bg,
+            counts,
+            prog,
+            writer,
+        )
     finally:
         writer.close()
 
-    packs = write_tagpacks(r_label, svc, core.book, core.theft, core.frozen, eth_reg,
-                           btc_reg, tron_reg)
+    packs = write_tagpacks(
+        r_label, svc, core.book, core.theft, core.frozen, eth_reg, btc_reg, tron_reg
+    )
     for relpath, (text, n_tags) in packs.items():
         sink = Sink(out_dir, relpath)
         sink.write_text(text)
@@ -227,13 +269,24 @@ def generate(out_dir: Path, *, seed: int, transfers: int,
 
     prog.finish()
     written = sum(counts.values()) - counts["bitcoin_transactions"]
-    parameters = {"transfers": transfers, "share_btc": SHARE_BTC, "share_tron": SHARE_TRON,
-                  "plan": plan.to_dict(), "eth_btc_sat": core.eth_sat,
-                  "eth_usdt_units": core.eth_usdt,
-                  "transfer_unit": "rows of the three Ethereum CSVs + Bitcoin outputs + "
-                                   "TRON transfers"}
-    truth = ground_truth(core.book, seed=seed, transfers=transfers, written=counts,
-                         theft=core.theft, frozen=core.frozen, parameters=parameters)
+    parameters = {
+        "transfers": transfers,
+        "share_btc": SHARE_BTC,
+        "share_tron": SHARE_TRON,
+        "plan": plan.to_dict(),
+        "eth_btc_sat": core.eth_sat,
+        "eth_usdt_units": core.eth_usdt,
+        "transfer_unit": "rows of the three Ethereum CSVs + Bitcoin outputs + TRON transfers",
+    }
+    truth = ground_truth(
+        core.book,
+        seed=seed,
+        transfers=transfers,
+        written=counts,
+        theft=core.theft,
+        frozen=core.frozen,
+        parameters=parameters,
+    )
     sink = Sink(out_dir, "ground_truth.json")
     sink.write_text(json.dumps(truth, separators=(",", ":")) + "\n")
     sink.rows = len(truth["laundering_addresses"])
@@ -244,9 +297,14 @@ def generate(out_dir: Path, *, seed: int, transfers: int,
     files.append(sink.close())
 
     manifest = ScenarioManifest(
-        out_dir=out_dir, seed=seed, transfers_requested=transfers, transfers_written=written,
-        generator_version=GENERATOR_VERSION, files=[FileEntry(**f) for f in files],
-        counts=counts, parameters=parameters,
+        out_dir=out_dir,
+        seed=seed,
+        transfers_requested=transfers,
+        transfers_written=written,
+        generator_version=GENERATOR_VERSION,
+        files=[FileEntry(**f) for f in files],
+        counts=counts,
+        parameters=parameters,
     )
     doc = manifest.to_dict()
     doc.pop("out_dir")  # keep the manifest independent of where it was written
@@ -254,15 +312,26 @@ def generate(out_dir: Path, *, seed: int, transfers: int,
     return manifest
 
 
-def _eth_registry(rng: np.random.Generator, plan: Plan, svc: Services, core: Core,
-                  shares: list[float]) -> EthRegistry:
+def _eth_registry(
+    rng: np.random.Generator, plan: Plan, svc: Services, core: Core, shares: list[float]
+) -> EthRegistry:
     reg = EthRegistry(rng, plan.eth_users, plan.eth_deposit_addresses, shares)
     named: list[str] = []
     for ex in svc.exchanges:
         named += ex.eth_hot
-    named += [svc.victim_cold, svc.exploiter, svc.dex_router, *svc.dex_pools.values(),
-              svc.thor_router, svc.thor_eth_vault, svc.exch_eth, svc.bridge_eth,
-              *svc.mixer_pools.values(), *svc.relayers, *svc.misc_contracts]
+    named += [
+        svc.victim_cold,
+        svc.exploiter,
+        svc.dex_router,
+        *svc.dex_pools.values(),
+        svc.thor_router,
+        svc.thor_eth_vault,
+        svc.exch_eth,
+        svc.bridge_eth,
+        *svc.mixer_pools.values(),
+        *svc.relayers,
+        *svc.misc_contracts,
+    ]
     named += [t.address for t in TOKENS.values()]
     for tx in core.eth:
         named += [tx.frm, tx.to]
@@ -276,10 +345,8 @@ def _eth_registry(rng: np.random.Generator, plan: Plan, svc: Services, core: Cor
     return reg
 
 
-def _tron_registry(rng: np.random.Generator, plan: Plan, svc: Services, core: Core
-                   ) -> TronRegistry:
-    reg = TronRegistry(rng, plan.tron_users, plan.tron_deposit_addresses,
-                       len(svc.tron_exchanges))
+def _tron_registry(rng: np.random.Generator, plan: Plan, svc: Services, core: Core) -> TronRegistry:
+    reg = TronRegistry(rng, plan.tron_users, plan.tron_deposit_addresses, len(svc.tron_exchanges))
     for ex in svc.exchanges:
         for a in ex.tron_hot:
             reg.add(a)
@@ -294,9 +361,17 @@ def _tron_registry(rng: np.random.Generator, plan: Plan, svc: Services, core: Co
     return reg
 
 
-def _write_btc(out: Path, genesis_tab: BtcTable, special: BtcTable, bg: BtcBackground,
-               reg: BtcRegistry, bg_outputs: float, counts: dict[str, int], prog: _Progress,
-               writer: Writer) -> list[dict[str, Any]]:
+def _write_btc(
+    out: Path,
+    genesis_tab: BtcTable,
+    special: BtcTable,
+    bg: BtcBackground,
+    reg: BtcRegistry,
+    bg_outputs: float,
+    counts: dict[str, int],
+    prog: _Progress,
+    writer: Writer,
+) -> list[dict[str, Any]]:
     sink = Sink(out, "bitcoin/transactions.jsonl", writer=writer)
     n_out = 0
     lines, m = json_lines(genesis_tab, reg)
@@ -326,14 +401,23 @@ def _write_btc(out: Path, genesis_tab: BtcTable, special: BtcTable, bg: BtcBackg
     return [sink.close()]
 
 
-def _write_eth(out: Path, special: EthBatch, bg: EthBackground, reg: EthRegistry,
-               bg_rows: float, rng: np.random.Generator, counts: dict[str, int],
-               prog: _Progress, writer: Writer) -> list[dict[str, Any]]:
+def _write_eth(
+    out: Path,
+    special: EthBatch,
+    bg: EthBackground,
+    reg: EthRegistry,
+    bg_rows: float,
+    rng: np.random.Generator,
+    counts: dict[str, int],
+    prog: _Progress,
+    writer: Writer,
+) -> list[dict[str, Any]]:
     s_tx = Sink(out, "ethereum/transactions.csv", TX_COLUMNS, writer)
     s_tok = Sink(out, "ethereum/token_transfers.csv", TOKEN_COLUMNS, writer)
     s_tr = Sink(out, "ethereum/traces.csv", TRACE_COLUMNS, writer)
-    edges = _edges(T_START, T_END, max(MIN_WINDOWS, math.ceil(bg_rows / ETH_ROWS_PER_WINDOW)),
-                   ETH_BLOCK_TIME)
+    edges = _edges(
+        T_START, T_END, max(MIN_WINDOWS, math.ceil(bg_rows / ETH_ROWS_PER_WINDOW)), ETH_BLOCK_TIME
+    )
     carry = EthBatch.empty()
     times = special.time
     for a, b in itertools.pairwise(edges):
@@ -355,12 +439,20 @@ def _write_eth(out: Path, special: EthBatch, bg: EthBackground, reg: EthRegistry
     return [s_tx.close(), s_tok.close(), s_tr.close()]
 
 
-def _write_tron(out: Path, special: TronBatch, bg: TronBackground, reg: TronRegistry,
-                bg_rows: float, counts: dict[str, int],
-                prog: _Progress, writer: Writer) -> list[dict[str, Any]]:
+def _write_tron(
+    out: Path,
+    special: TronBatch,
+    bg: TronBackground,
+    reg: TronRegistry,
+    bg_rows: float,
+    counts: dict[str, int],
+    prog: _Progress,
+    writer: Writer,
+) -> list[dict[str, Any]]:
     sink = Sink(out, "tron/usdt_transfers.csv", TRON_COLUMNS, writer)
-    edges = _edges(T_START, T_END, max(MIN_WINDOWS, math.ceil(bg_rows / TRON_ROWS_PER_WINDOW)),
-                   TRON_BLOCK_TIME)
+    edges = _edges(
+        T_START, T_END, max(MIN_WINDOWS, math.ceil(bg_rows / TRON_ROWS_PER_WINDOW)), TRON_BLOCK_TIME
+    )
     carry: TronBatch | None = None
     times = special.time
     for a, b in itertools.pairwise(edges):

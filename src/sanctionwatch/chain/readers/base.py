@@ -169,6 +169,14 @@ def load_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str = "_raw") ->
         "ORDER BY line"
     ).fetchall()
     bad_lines = sorted({int(e[0]) for e in errors})
+    for line, _type, _text, message in errors:
+        # An unclosed quote swallows the lines after it (a whole parallel chunk, or the
+        # rest of the file): they would be lost silently and later lines misnumbered.
+        if "unterminated quote" in str(message) and _has_lines_after(path, int(line)):
+            raise FormatError(
+                f"{path}, line {line}: a quoted value is never closed, so the lines after it "
+                "cannot be read reliably; fix the quote and ingest the file again."
+            )
     for line, error_type, csv_line, message in errors:
         con.execute(
             "INSERT INTO _rejects VALUES (?, ?, ?)",
@@ -199,6 +207,12 @@ def load_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str = "_raw") ->
     con.execute("DROP TABLE _csv_rows")
     con.execute("DROP TABLE _bad_data_lines")
     return names
+
+
+def _has_lines_after(path: Path, line: int) -> bool:
+    """Whether the file has a non-blank line after physical line ``line``."""
+    with open_text_bytes(path) as fh:
+        return any(raw.strip() for number, raw in enumerate(fh, start=1) if number > line)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -274,11 +274,12 @@ class EthereumEtlReader(TransferReader):
             SELECT *, regexp_replace(coalesce(trace_address, ''), '[\\[\\]\\s"]', '', 'g')
                       AS _addr,
                    CASE
-                     WHEN regexp_replace(coalesce(trace_address, ''), '[\\[\\]\\s"]', '', 'g') = ''
-                       THEN 'top-level call (its value is the transaction''s own transfer)'
+                     -- type first: block/uncle rewards have an empty trace address too
                      WHEN lower(coalesce(trace_type, 'call')) NOT IN
                           ('call', 'create', 'create2', 'suicide', 'selfdestruct')
                        THEN 'trace type ' || trace_type || ' is not an internal transfer'
+                     WHEN regexp_replace(coalesce(trace_address, ''), '[\\[\\]\\s"]', '', 'g') = ''
+                       THEN 'top-level call (its value is the transaction''s own transfer)'
                      WHEN lower(coalesce(call_type, 'call')) IN
                           ('delegatecall', 'staticcall', 'callcode')
                        THEN 'delegatecall/staticcall/callcode moves no value'
