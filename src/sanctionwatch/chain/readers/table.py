@@ -95,11 +95,14 @@ def _literal(value: str) -> str:
 class TableReader(TransferReader):
     format = "table"
 
+    def __init__(self, parquet: bool = False) -> None:
+        self.parquet = parquet
+
     def stage(self, con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions) -> Staged:
         create_rejects_table(con)
         create_stage_tables(con)
         con.execute("DROP TABLE _stage_transfers")  # a view here: no copy of the rows
-        parquet = path.suffix.lower() in (".parquet", ".pq")
+        parquet = self.parquet
         staged = Staged(format="parquet" if parquet else "csv")
         if parquet:
             names = _parquet_columns(con, path)
