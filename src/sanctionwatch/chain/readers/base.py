@@ -19,7 +19,7 @@ import csv
 import gzip
 import io
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Literal
@@ -140,7 +140,12 @@ def read_csv_header(path: Path) -> list[str]:
     return names
 
 
-def load_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str = "_raw") -> list[str]:
+def load_csv(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    table: str = "_raw",
+    optional_columns: Sequence[str] = (),
+) -> list[str]:
     """Load a CSV into ``table`` (all VARCHAR + ``_line``); parse errors go to ``_rejects``.
 
     Returns the header's column names. ``_line`` is the physical line number, corrected
@@ -185,6 +190,19 @@ def load_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str = "_raw") ->
     # file order = insertion order = rowid order (rowids start at an offset inside a
     # transaction, hence "- min(rowid)"); map the k-th accepted row to its physical line
     # line = 1 (header) + k + #{rejected data lines before it}
+    first_rowid = con.execute("SELECT coalesce(min(rowid), 0) FROM _csv_rows").fetchall()[0][0]
+    # optional columns the file lacks read as NULL
+    have = {n.lower() for n in names}
+    extra = "".join(
+        f', CAST(NULL AS VARCHAR) AS "{c}"' for c in optional_columns if c.lower() not in have
+    )
+    if not bad_lines:
+        # The common case: line = header + k, read through a view (no copy of the rows).
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW {table} AS "
+            f"SELECT rowid - {int(first_rowid)} + 2 AS _line, *{extra} FROM _csv_rows"
+        )
+        return names
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _bad_data_lines AS "
         "SELECT unnest(?::BIGINT[]) - 1 AS q",  # data-line index of each rejected line
@@ -193,15 +211,13 @@ def load_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str = "_raw") ->
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {table} AS
-        WITH acc AS (SELECT rowid - (SELECT min(rowid) FROM _csv_rows) + 1 AS k, *
-                     FROM _csv_rows),
+        WITH acc AS (SELECT rowid - {int(first_rowid)} + 1 AS k, * FROM _csv_rows),
              rej AS (SELECT before_k, max(n) AS n FROM (
                          SELECT q - row_number() OVER (ORDER BY q) AS before_k,
                                 row_number() OVER (ORDER BY q) AS n FROM _bad_data_lines)
                      GROUP BY before_k)  -- adjacent rejected lines share before_k
-        SELECT 1 + acc.k + coalesce(r.n, 0) AS _line, acc.* EXCLUDE (k)
+        SELECT 1 + acc.k + coalesce(r.n, 0) AS _line, acc.* EXCLUDE (k){extra}
         FROM acc ASOF LEFT JOIN rej r ON acc.k > r.before_k
-        ORDER BY acc.k
         """
     )
     con.execute("DROP TABLE _csv_rows")

@@ -31,6 +31,7 @@ from sanctionwatch.chain.readers.base import (
     load_csv,
     load_json_lines,
     open_text_bytes,
+    read_csv_header,
 )
 from sanctionwatch.errors import FormatError
 
@@ -142,7 +143,7 @@ class EthereumEtlReader(TransferReader):
                 json_fields_table(con, f"_lines_{entity}", fields, table="_raw")
                 self._stage_entity(con, entity, options, staged, json=True)
         else:
-            names = load_csv(con, path)
+            names = read_csv_header(path)
             csv_entity = options.entity or detect_entity(names)
             if csv_entity is None:
                 raise FormatError(
@@ -150,11 +151,9 @@ class EthereumEtlReader(TransferReader):
                     "use --format csv with --map for other tables."
                 )
             _require(path, csv_entity, names)
+            load_csv(con, path, optional_columns=ENTITIES[csv_entity][1])
             staged.rows_read = int(con.execute("SELECT count(*) FROM _raw").fetchall()[0][0])
             staged.rows_read += int(con.execute("SELECT count(*) FROM _rejects").fetchall()[0][0])
-            for col in ENTITIES[csv_entity][1]:
-                if col.lower() not in {n.lower() for n in names}:
-                    con.execute(f'ALTER TABLE _raw ADD COLUMN "{col}" VARCHAR')
             self._stage_entity(con, csv_entity, options, staged, json=False)
         return staged
 
