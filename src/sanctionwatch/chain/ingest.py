@@ -28,7 +28,7 @@ import pyarrow as pa
 from sanctionwatch.chain.addresses import address_problem
 from sanctionwatch.chain.chains import ALIASES, CHAINS, get_chain
 from sanctionwatch.chain.readers import READERS, ReadOptions, Staged
-from sanctionwatch.chain.readers.base import open_text_bytes
+from sanctionwatch.chain.readers.base import create_utxo_stage_tables, open_text_bytes
 from sanctionwatch.errors import FormatError, InputError
 from sanctionwatch.store.db import Store
 from sanctionwatch.store.dictionary import assign_address_ids
@@ -182,8 +182,6 @@ class _Pipeline:
         self.con.unregister("_chain_rows")
 
     def _empty_utxo_stage(self) -> None:
-        from sanctionwatch.chain.readers.bitcoin_etl import create_utxo_stage_tables
-
         create_utxo_stage_tables(self.con)
 
     # -- addresses -----------------------------------------------------------------------

@@ -32,24 +32,6 @@ from sanctionwatch.errors import FormatError
 
 AmountUnit = Literal["auto", "base", "whole"]
 
-# Columns of the staged transfer table (all text except line/success).
-STAGE_TRANSFER_COLUMNS = (
-    "line",
-    "chain",
-    "tx_hash",
-    "kind",
-    "position",
-    "block_number",
-    "block_time",
-    "from_address",
-    "to_address",
-    "asset",
-    "amount",
-    "usd_value",
-    "success",
-    "amount_unit",
-)
-
 
 @dataclass(slots=True)
 class ReadOptions:
@@ -108,6 +90,46 @@ def open_text_bytes(path: Path) -> io.BufferedIOBase:
     if is_gzip(path):
         return gzip.open(path, "rb")
     return path.open("rb")
+
+
+def create_stage_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The staged (text) tables the ingest validates, empty; every reader starts from them."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _stage_transfers (
+            line BIGINT, chain VARCHAR, tx_hash VARCHAR, kind VARCHAR, position VARCHAR,
+            block_number VARCHAR, block_time VARCHAR, from_address VARCHAR,
+            to_address VARCHAR, asset VARCHAR, amount VARCHAR, usd_value VARCHAR,
+            success BOOLEAN, amount_unit VARCHAR)
+        """
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _stage_memos (chain VARCHAR, tx_hash VARCHAR, memo VARCHAR)"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _stage_blocks (line BIGINT, chain VARCHAR, "
+        "number VARCHAR, hash VARCHAR, block_time VARCHAR)"
+    )
+
+
+def create_utxo_stage_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The staged UTXO tables (outputs and inputs), empty."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _stage_outputs (
+            line BIGINT, chain VARCHAR, txid VARCHAR, vout VARCHAR, address VARCHAR,
+            value VARCHAR, script_type VARCHAR, block_number VARCHAR, block_time VARCHAR,
+            is_coinbase BOOLEAN)
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _stage_inputs (
+            line BIGINT, chain VARCHAR, txid VARCHAR, vin VARCHAR, prev_txid VARCHAR,
+            prev_vout VARCHAR, address VARCHAR, value VARCHAR, block_number VARCHAR,
+            block_time VARCHAR)
+        """
+    )
 
 
 def create_rejects_table(con: duckdb.DuckDBPyConnection) -> None:

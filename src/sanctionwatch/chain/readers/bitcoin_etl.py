@@ -19,10 +19,11 @@ from sanctionwatch.chain.readers.base import (
     Staged,
     TransferReader,
     create_rejects_table,
+    create_stage_tables,
+    create_utxo_stage_tables,
     json_fields_table,
     load_json_lines,
 )
-from sanctionwatch.chain.readers.ethereum_etl import create_stage_tables
 
 _OUTPUT = (
     '[{"index": "VARCHAR", "addresses": ["VARCHAR"], "value": "VARCHAR", '
@@ -36,25 +37,6 @@ _INPUT = (
 # Script types whose "addresses" are not payable addresses (bitcoin-etl writes
 # e.g. "nonstandard<hash>" for them).
 _NO_ADDRESS = ("nonstandard", "nulldata", "multisig", "witness_unknown")
-
-
-def create_utxo_stage_tables(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _stage_outputs (
-            line BIGINT, chain VARCHAR, txid VARCHAR, vout VARCHAR, address VARCHAR,
-            value VARCHAR, script_type VARCHAR, block_number VARCHAR, block_time VARCHAR,
-            is_coinbase BOOLEAN)
-        """
-    )
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _stage_inputs (
-            line BIGINT, chain VARCHAR, txid VARCHAR, vin VARCHAR, prev_txid VARCHAR,
-            prev_vout VARCHAR, address VARCHAR, value VARCHAR, block_number VARCHAR,
-            block_time VARCHAR)
-        """
-    )
 
 
 class BitcoinEtlReader(TransferReader):

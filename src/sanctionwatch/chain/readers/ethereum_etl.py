@@ -26,6 +26,7 @@ from sanctionwatch.chain.readers.base import (
     Staged,
     TransferReader,
     create_rejects_table,
+    create_stage_tables,
     is_gzip,
     json_fields_table,
     load_csv,
@@ -378,26 +379,6 @@ class EthereumEtlReader(TransferReader):
             """,
             [chain],
         )
-
-
-def create_stage_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """The staged (text) tables the ingest validates; shared by the EVM-style readers."""
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _stage_transfers (
-            line BIGINT, chain VARCHAR, tx_hash VARCHAR, kind VARCHAR, position VARCHAR,
-            block_number VARCHAR, block_time VARCHAR, from_address VARCHAR,
-            to_address VARCHAR, asset VARCHAR, amount VARCHAR, usd_value VARCHAR,
-            success BOOLEAN, amount_unit VARCHAR)
-        """
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _stage_memos (chain VARCHAR, tx_hash VARCHAR, memo VARCHAR)"
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _stage_blocks (line BIGINT, chain VARCHAR, "
-        "number VARCHAR, hash VARCHAR, block_time VARCHAR)"
-    )
 
 
 def _require(path: Path, entity: str, names: list[str]) -> None:

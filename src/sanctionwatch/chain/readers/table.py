@@ -26,9 +26,9 @@ from sanctionwatch.chain.readers.base import (
     Staged,
     TransferReader,
     create_rejects_table,
+    create_stage_tables,
     load_csv,
 )
-from sanctionwatch.chain.readers.ethereum_etl import create_stage_tables
 from sanctionwatch.errors import FormatError, InputError
 
 CANONICAL = (
