@@ -29,22 +29,12 @@ from hypothesis import strategies as st
 from sanctionwatch.chain.chains import get_chain
 from sanctionwatch.chain.ingest import ingest_transfer_file
 from sanctionwatch.chain.readers import ReadOptions
+from sanctionwatch.chain.readers.table import CANONICAL_HEADER
 from sanctionwatch.store import Store, open_store
 
 PROPS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 MAX_AMOUNT = 2**127 - 1
-COLUMNS = (
-    "chain",
-    "tx_hash",
-    "position",
-    "block_number",
-    "block_time",
-    "from_address",
-    "to_address",
-    "asset",
-    "amount",
-    "usd_value",
-)
+COLUMNS = (*CANONICAL_HEADER, "usd_value")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from sanctionwatch.chain.readers.table import CANONICAL_HEADER
 from sanctionwatch.scenario._encode import dec_strings, hex_strings, iso_strings
 from sanctionwatch.scenario._model import (
     T_START,
@@ -29,17 +30,8 @@ from sanctionwatch.scenario._services import Services
 I64 = npt.NDArray[np.int64]
 U8 = npt.NDArray[np.uint8]
 
-TRON_COLUMNS = (
-    "chain",
-    "tx_hash",
-    "position",
-    "block_number",
-    "block_time",
-    "from_address",
-    "to_address",
-    "asset",
-    "amount",
-)
+# The TRON side is written in the project's canonical transfer CSV.
+TRON_COLUMNS = CANONICAL_HEADER
 
 
 @dataclass(slots=True)

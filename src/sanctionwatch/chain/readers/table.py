@@ -31,7 +31,8 @@ from sanctionwatch.chain.readers.base import (
 )
 from sanctionwatch.errors import FormatError, InputError
 
-CANONICAL = (
+# The canonical transfer table's header (what the scenario's TRON file is written in).
+CANONICAL_HEADER = (
     "chain",
     "tx_hash",
     "position",
@@ -41,9 +42,9 @@ CANONICAL = (
     "to_address",
     "asset",
     "amount",
-    "usd_value",
-    "tx_index",
 )
+# Every field --map can name: the header plus the optional ones.
+CANONICAL = (*CANONICAL_HEADER, "usd_value", "tx_index")
 REQUIRED = ("block_time", "from_address", "to_address", "amount")
 
 
