@@ -29,6 +29,7 @@ from sanctionwatch.chain.addresses import address_problem
 from sanctionwatch.chain.chains import ALIASES, CHAINS, get_chain
 from sanctionwatch.chain.readers import READERS, ReadOptions, Staged
 from sanctionwatch.chain.readers.base import create_utxo_stage_tables, open_text_bytes
+from sanctionwatch.chain.sqlparse import amount_problem_sql, amount_sql, int_sql, time_sql
 from sanctionwatch.errors import FormatError, InputError
 from sanctionwatch.store.db import Store
 from sanctionwatch.store.dictionary import assign_address_ids
@@ -374,94 +375,6 @@ class _Pipeline:
     def _types(self, table: str) -> dict[str, str]:
         return {str(r[0]): str(r[1]) for r in self.q(f"DESCRIBE {table}")}
 
-    @staticmethod
-    def _time_sql(column: str, data_type: str) -> str:
-        if data_type.startswith("TIMESTAMP WITH"):
-            return f"CAST({column} AS TIMESTAMP)"
-        if data_type.startswith("TIMESTAMP") or data_type == "DATE":
-            return f"CAST({column} AS TIMESTAMP)"
-        if data_type in ("BIGINT", "INTEGER", "HUGEINT", "UBIGINT", "UINTEGER"):
-            return f"make_timestamp(CAST({column} AS BIGINT) * 1000000)"
-        text = f"trim(CAST({column} AS VARCHAR))"
-        return (
-            f"CASE WHEN regexp_full_match({text}, '[0-9]{{1,12}}') "
-            f"THEN make_timestamp(CAST({text} AS BIGINT) * 1000000) "
-            f"ELSE TRY_CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP) END"
-        )
-
-    @staticmethod
-    def _int_sql(column: str, data_type: str) -> str:
-        if data_type in (
-            "BIGINT",
-            "INTEGER",
-            "SMALLINT",
-            "TINYINT",
-            "HUGEINT",
-            "UBIGINT",
-            "UINTEGER",
-        ):
-            return f"CAST({column} AS BIGINT)"
-        text = f"trim(CAST({column} AS VARCHAR))"
-        return f"CASE WHEN regexp_full_match({text}, '[0-9]+') THEN TRY_CAST({text} AS BIGINT) END"
-
-    @staticmethod
-    def _amount_sql(column: str, data_type: str, unit: str, decimals: str) -> str:
-        """Exact HUGEINT base units from text/integer/decimal columns (NULL if unusable)."""
-        if data_type in (
-            "BIGINT",
-            "INTEGER",
-            "SMALLINT",
-            "TINYINT",
-            "HUGEINT",
-            "UBIGINT",
-            "UINTEGER",
-            "UHUGEINT",
-        ) or data_type.endswith(",0)"):
-            base = f"TRY_CAST({column} AS HUGEINT)"
-            if data_type.endswith(",0)"):
-                # DECIMAL(p,0) -> HUGEINT directly is 4x slower than through text (DuckDB 2.0)
-                base = f"TRY_CAST(CAST({column} AS VARCHAR) AS HUGEINT)"
-            if unit == "whole":
-                return f"TRY_CAST(CAST({column} AS VARCHAR) || repeat('0', {decimals}) AS HUGEINT)"
-            return base
-        text = f"trim(CAST({column} AS VARCHAR))"
-        whole = (
-            f"CASE WHEN regexp_full_match({text}, '[0-9]+(\\.[0-9]*)?') "
-            f"AND length(split_part({text} || '.', '.', 2)) <= {decimals} "
-            f"THEN TRY_CAST(split_part({text}, '.', 1) || "
-            f"rpad(split_part({text} || '.', '.', 2), {decimals}, '0') AS HUGEINT) END"
-        )
-        base = (
-            f"CASE WHEN regexp_full_match({text}, '[0-9]+') THEN TRY_CAST({text} AS HUGEINT) "
-            f"WHEN regexp_full_match({text}, '0x[0-9a-fA-F]+') "
-            f"THEN TRY_CAST({text} AS HUGEINT) END"
-        )
-        return whole if unit == "whole" else base
-
-    @staticmethod
-    def _amount_problem_sql(column: str, data_type: str, unit: str, decimals: str) -> str:
-        text = f"trim(CAST({column} AS VARCHAR))"
-        if unit == "whole":
-            return (
-                f"CASE WHEN {column} IS NULL THEN 'amount is missing' "
-                f"WHEN regexp_full_match({text}, '-[0-9]+(\\.[0-9]*)?') "
-                f"THEN 'amount is negative' "
-                f"WHEN {decimals} IS NULL THEN 'amount has a decimal point but the asset''s "
-                f"decimals are unknown; give --decimals ASSET=N' "
-                f"WHEN NOT regexp_full_match({text}, '[0-9]+(\\.[0-9]*)?') "
-                f"THEN 'amount is not a non-negative decimal number' "
-                f"WHEN length(split_part({text} || '.', '.', 2)) > {decimals} "
-                f"THEN 'amount has more decimal places than the asset has' "
-                f"ELSE 'amount exceeds the 128-bit range' END"
-            )
-        return (
-            f"CASE WHEN {column} IS NULL THEN 'amount is missing' "
-            f"WHEN regexp_full_match({text}, '-[0-9]+') THEN 'amount is negative' "
-            f"WHEN regexp_full_match({text}, '[0-9]+|0x[0-9a-fA-F]+') "
-            f"THEN 'amount exceeds the 128-bit range' "
-            f"ELSE 'amount is not an integer in base units' END"
-        )
-
     def _type_transfers(self) -> None:
         t = self._types("_stage_transfers")
         unit = (
@@ -469,13 +382,11 @@ class _Pipeline:
             or "base"
         )
         dec = "a.decimals"
-        amount = self._amount_sql("s.amount", t["amount"], str(unit), dec)
+        amount = amount_sql("s.amount", t["amount"], str(unit), dec)
         # The problem text is only computed for rows that have one (inside the final CASE).
-        amount_problem = self._amount_problem_sql(
-            "_amount_raw", t["amount"], str(unit), "_decimals"
-        )
-        block_time = self._time_sql("s.block_time", t["block_time"])
-        block_number = self._int_sql("s.block_number", t["block_number"])
+        amount_problem = amount_problem_sql("_amount_raw", t["amount"], str(unit), "_decimals")
+        block_time = time_sql("s.block_time", t["block_time"])
+        block_number = int_sql("s.block_number", t["block_number"])
         usd = "TRY_CAST(s.usd_value AS DECIMAL(38, 6))"
         missing_times = self.q("SELECT count(*) FROM _stage_transfers WHERE block_time IS NULL")[0][
             0
@@ -596,7 +507,7 @@ class _Pipeline:
                 "CREATE OR REPLACE TEMP TABLE _typed_inputs AS SELECT * FROM _typed_outputs"
             )
             return
-        time_o = self._time_sql("o.block_time", "VARCHAR")
+        time_o = time_sql("o.block_time", "VARCHAR")
         for kind, table, index_col in (
             ("outputs", "_stage_outputs", "vout"),
             ("inputs", "_stage_inputs", "vin"),
@@ -648,7 +559,7 @@ class _Pipeline:
             )
 
     def _type_blocks(self) -> None:
-        time_b = self._time_sql("block_time", "VARCHAR")
+        time_b = time_sql("block_time", "VARCHAR")
         self.con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _typed_blocks AS
