@@ -486,3 +486,28 @@ def test_bitcoin_bad_output_address_rejects_the_whole_transaction(
     assert store.scalar("SELECT count(*) FROM utxo_inputs") == 1
     assert sorted(r[2] for r in stored(store)) == [1, 5]
     assert (result.rows_read, result.rows_new, result.rows_rejected) == (6, 2, 4)
+
+
+def test_parquet_reject_keeps_the_row_as_json(store: Store, tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "t.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "tx_hash": [tx(1), tx(2)],
+                "block_time": ["2025-02-21T14:13:35Z", "not a time"],
+                "from_address": ["0x" + "1" * 40, "0x" + "1" * 40],
+                "to_address": ["0x" + "2" * 40, "0x" + "3" * 40],
+                "amount": pa.array([5, 7], pa.int64()),
+            }
+        ),
+        path,
+    )
+    result = ingest(store, path, "parquet")
+    assert (result.rows_new, result.rows_rejected) == (1, 1)
+    line, reason, raw = rejects(store)[0]
+    assert line == 2
+    assert reason.startswith("block time is missing or unreadable")
+    assert json.loads(raw)["tx_hash"] == tx(2)

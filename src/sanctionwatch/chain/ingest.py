@@ -86,7 +86,7 @@ def ingest_transfer_file(
             raise FormatError(f"{path}: cannot be read as {fmt} ({_first(exc)}).") from exc
         result = FileResult(
             path=source_name or str(path),
-            format=staged.format if fmt != "parquet" else "parquet",
+            format=staged.format,
             file_id=file_id,
             sha256="",
             chain=options.chain.name,
@@ -96,7 +96,13 @@ def ingest_transfer_file(
         result.notes.extend(notes or [])
         result.notes.extend(staged.notes)
         step(f"{path.name}: validating {staged.rows_read:,} rows")
-        _Pipeline(con, path, file_id, options, staged, result).run(step)
+        try:
+            _Pipeline(con, path, file_id, options, staged, result).run(step)
+        except duckdb.Error as exc:
+            # e.g. a Parquet column of a type no canonical field can take
+            raise FormatError(
+                f"{path}: cannot be ingested as {fmt} ({_first(exc)}); nothing was stored."
+            ) from exc
         result.sha256 = hasher.hexdigest()
         summarize_rejects(con, result)  # before the log, which records rows_rejected
         write_log(con, result, started, options.to_dict())
@@ -594,7 +600,12 @@ class _Pipeline:
                 "SELECT line FROM _bad UNION SELECT line FROM _rejects WHERE line IS NOT NULL"
             )
         ]
-        raw_text = self._raw_lines(set(bad_lines)) if bad_lines else {}
+        if not bad_lines:
+            raw_text: dict[int, str] = {}
+        elif self.staged.format == "parquet":
+            raw_text = self._parquet_rows(bad_lines)
+        else:
+            raw_text = self._raw_lines(set(bad_lines))
         if raw_text:
             self.con.register(
                 "_raw_text_rows",
@@ -628,6 +639,16 @@ class _Pipeline:
             self.con.execute("DROP VIEW _raw_text_rows")
         for table in ("_typed", "_typed_outputs", "_typed_inputs", "_typed_blocks"):
             self.con.execute(f"DELETE FROM {table} WHERE line IN (SELECT line FROM _bad)")
+
+    def _parquet_rows(self, rows: list[int]) -> dict[int, str]:
+        """Rejected Parquet rows as one-line JSON (a binary file has no text lines)."""
+        found = self.q(
+            "SELECT _line, CAST(to_json(r) AS VARCHAR) FROM "
+            "(SELECT * EXCLUDE (file_row_number) FROM _raw) r "
+            "WHERE _line IN (SELECT unnest(?::BIGINT[]))",
+            [rows],
+        )
+        return {int(str(line)): str(text) for line, text in found}
 
     def _raw_lines(self, lines: set[int]) -> dict[int, str]:
         """The exact text of the given physical lines (one extra pass, only on rejects)."""
