@@ -6,11 +6,11 @@ A reader's ``stage()`` fills temp tables with *text* columns in the canonical sh
 addresses happens afterwards, set-based, in ``chain.ingest``, so every reader gets the
 same validation and the same reasons.
 
-Raw loading keeps the physical line number of every row:
-- CSV goes through DuckDB's parallel reader (``all_varchar``, ``store_rejects``) into a
-  temp table whose insertion order is the file order;
-- JSON lines are split into lines in Python (exact line numbers, bad UTF-8 caught per
-  line) and parsed by DuckDB's JSON functions in bulk.
+Raw loading keeps the physical line number of every row: CSV files and JSON-lines files
+(read as one text column per line) go through DuckDB's parallel CSV reader with
+``store_rejects`` into temp tables whose insertion order is the file order
+(``number_lines``); JSON is then parsed by DuckDB's JSON functions in bulk. Python only
+re-reads the few rejected lines, for their exact raw text.
 """
 
 from __future__ import annotations
@@ -19,13 +19,12 @@ import csv
 import gzip
 import io
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Literal
 
 import duckdb
-import pyarrow as pa
 
 from sanctionwatch.chain.chains import Chain
 from sanctionwatch.errors import FormatError
@@ -209,42 +208,58 @@ def load_csv(
             "INSERT INTO _rejects VALUES (?, ?, ?)",
             [int(line), f"CSV {str(error_type).lower()}: {message}", csv_line],
         )
-    # file order = insertion order = rowid order (rowids start at an offset inside a
-    # transaction, hence "- min(rowid)"); map the k-th accepted row to its physical line
-    # line = 1 (header) + k + #{rejected data lines before it}
-    first_rowid = con.execute("SELECT coalesce(min(rowid), 0) FROM _csv_rows").fetchall()[0][0]
     # optional columns the file lacks read as NULL
     have = {n.lower() for n in names}
     extra = "".join(
         f', CAST(NULL AS VARCHAR) AS "{c}"' for c in optional_columns if c.lower() not in have
     )
+    number_lines(con, "_csv_rows", bad_lines, header_lines=1, table=table, extra=extra)
+    return names
+
+
+def number_lines(
+    con: duckdb.DuckDBPyConnection,
+    rows: str,
+    bad_lines: list[int],
+    *,
+    header_lines: int,
+    table: str,
+    extra: str = "",
+) -> None:
+    """``table`` = the rows of ``rows`` (as read, in file order) with ``_line`` in front.
+
+    File order is insertion order is rowid order (rowids start at an offset inside a
+    transaction, hence ``- min(rowid)``). The k-th row read sits on physical line
+    ``header_lines + k + #{rejected lines before it}`` (assuming no multi-line fields).
+    Without rejected lines ``table`` is a view (no copy of the rows).
+    """
+    first_rowid = con.execute(f"SELECT coalesce(min(rowid), 0) FROM {rows}").fetchall()[0][0]
     if not bad_lines:
-        # The common case: line = header + k, read through a view (no copy of the rows).
         con.execute(
             f"CREATE OR REPLACE TEMP VIEW {table} AS "
-            f"SELECT rowid - {int(first_rowid)} + 2 AS _line, *{extra} FROM _csv_rows"
+            f"SELECT rowid - {int(first_rowid)} + {1 + header_lines} AS _line, *{extra} "
+            f"FROM {rows}"
         )
-        return names
+        return
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _bad_data_lines AS "
-        "SELECT unnest(?::BIGINT[]) - 1 AS q",  # data-line index of each rejected line
-        [bad_lines],
+        "SELECT unnest(?::BIGINT[]) - ? AS q",  # data-line index of each rejected line
+        [bad_lines, header_lines],
     )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {table} AS
-        WITH acc AS (SELECT rowid - {int(first_rowid)} + 1 AS k, * FROM _csv_rows),
+        WITH acc AS (SELECT rowid - {int(first_rowid)} + 1 AS k, * FROM {rows}),
              rej AS (SELECT before_k, max(n) AS n FROM (
                          SELECT q - row_number() OVER (ORDER BY q) AS before_k,
                                 row_number() OVER (ORDER BY q) AS n FROM _bad_data_lines)
                      GROUP BY before_k)  -- adjacent rejected lines share before_k
-        SELECT 1 + acc.k + coalesce(r.n, 0) AS _line, acc.* EXCLUDE (k){extra}
+        SELECT {header_lines} + acc.k + coalesce(r.n, 0) AS _line, acc.* EXCLUDE (k){extra}
         FROM acc ASOF LEFT JOIN rej r ON acc.k > r.before_k
         """
     )
-    con.execute("DROP TABLE _csv_rows")
+    con.execute(f"DROP TABLE {rows}")
     con.execute("DROP TABLE _bad_data_lines")
-    return names
 
 
 def _has_lines_after(path: Path, line: int) -> bool:
@@ -258,63 +273,70 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def _iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+# A byte that cannot occur unescaped in JSON: used as the "delimiter" so that DuckDB's CSV
+# reader hands over whole lines.
+_NO_DELIMITER = "\x01"
+_MAX_LINE_BYTES = 64 << 20  # bitcoin-etl lines of transactions with thousands of outputs
+_MAX_REJECT_RAW = 1 << 20  # raw text kept of an over-long rejected line
+
+
+def load_json_lines(con: duckdb.DuckDBPyConnection, path: Path, table: str = "_lines") -> int:
+    """Load a JSON-lines file into ``table(_line BIGINT, _text VARCHAR)``.
+
+    DuckDB's reader splits the lines (in parallel, gzip or not) and keeps their order;
+    blank lines are ignored; lines that are not UTF-8 or not a JSON object go to
+    ``_rejects`` with their line number. Returns the number of non-blank lines.
+    """
     try:
-        with open_text_bytes(path) as fh:
-            yield from enumerate(fh, start=1)
-    except (EOFError, OSError, gzip.BadGzipFile) as exc:
-        # A truncated gzip stream ends here; everything before it is kept, the rest is
-        # reported by the caller as an error for the whole file.
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _json_rows AS
+            SELECT * FROM read_csv(?, header = false, delim = ?, quote = '', escape = '',
+                                   columns = {'_text': 'VARCHAR'}, store_rejects = true,
+                                   rejects_table = '_json_errors',
+                                   rejects_scan = '_json_scans', compression = 'auto',
+                                   auto_detect = false, strict_mode = false,
+                                   max_line_size = ?, parallel = true)
+            """,
+            [str(path), _NO_DELIMITER, _MAX_LINE_BYTES],
+        )
+    except duckdb.Error as exc:
+        # e.g. a truncated gzip stream: nothing of the file is kept
         raise FormatError(
             f"{path}: the file ends early or is corrupt ({_first_line(exc)}); "
             "nothing from it was stored."
         ) from exc
-
-
-def load_json_lines(
-    con: duckdb.DuckDBPyConnection, path: Path, table: str = "_lines", batch: int = 200_000
-) -> int:
-    """Load a JSON-lines file into ``table(_line BIGINT, _text VARCHAR)``.
-
-    Blank lines are ignored; lines that are not UTF-8 or not a JSON object go to
-    ``_rejects`` with their line number. Returns the number of non-blank lines.
-    """
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (_line BIGINT, _text VARCHAR)")
-    total = 0
-    numbers: list[int] = []
-    texts: list[str] = []
-
-    def flush() -> None:
-        if not numbers:
-            return
-        arrow = pa.table({"_line": pa.array(numbers, pa.int64()), "_text": pa.array(texts)})
-        con.register("_lines_batch", arrow)
-        con.execute(f"INSERT INTO {table} SELECT * FROM _lines_batch")
-        con.unregister("_lines_batch")
-        numbers.clear()
-        texts.clear()
-
-    for number, raw in _iter_lines(path):
-        if not raw.strip():
-            continue
-        total += 1
-        try:
-            text = raw.decode("utf-8").rstrip("\r\n")
-        except UnicodeDecodeError as exc:
-            con.execute(
-                "INSERT INTO _rejects VALUES (?, ?, ?)",
-                [
-                    number,
-                    f"not UTF-8 text (byte {exc.start})",
-                    raw.decode("utf-8", "replace").rstrip("\r\n"),
-                ],
-            )
-            continue
-        numbers.append(number)
-        texts.append(text)
-        if len(numbers) >= batch:
-            flush()
-    flush()
+    errors = con.execute(
+        "SELECT line, any_value(error_type) FROM _json_errors GROUP BY line ORDER BY line"
+    ).fetchall()
+    bad_lines = [int(e[0]) for e in errors]
+    raw = _read_lines(path, set(bad_lines)) if bad_lines else {}
+    for line, error_type in errors:
+        text = raw.get(int(line), b"")
+        if str(error_type) == "INVALID ENCODING":
+            try:
+                text.decode("utf-8")
+                reason = "not UTF-8 text"
+            except UnicodeDecodeError as exc:
+                reason = f"not UTF-8 text (byte {exc.start})"
+        elif "MAXIMUM" in str(error_type).upper():
+            reason = f"line longer than {_MAX_LINE_BYTES:,} bytes"
+            text = text[:_MAX_REJECT_RAW]
+        else:
+            reason = "not a JSON object"
+        con.execute(
+            "INSERT INTO _rejects VALUES (?, ?, ?)",
+            [int(line), reason, text.decode("utf-8", "replace").rstrip("\r\n")],
+        )
+    number_lines(con, "_json_rows", bad_lines, header_lines=0, table="_json_numbered")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {table} AS
+        SELECT _line, _text FROM _json_numbered
+        WHERE _text IS NOT NULL AND trim(_text) <> ''
+        """
+    )
+    total = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]) + len(errors)
     con.execute(
         f"""
         INSERT INTO _rejects
@@ -328,6 +350,19 @@ def load_json_lines(
         f"OR json_type(CASE WHEN json_valid(_text) THEN _text END) <> 'OBJECT'"
     )
     return total
+
+
+def _read_lines(path: Path, lines: set[int]) -> dict[int, bytes]:
+    """The raw bytes of the given physical lines (only for rejected lines: rare)."""
+    found: dict[int, bytes] = {}
+    last = max(lines)
+    with open_text_bytes(path) as fh:
+        for number, line in enumerate(fh, start=1):
+            if number in lines:
+                found[number] = line
+            if number >= last:
+                break
+    return found
 
 
 def json_fields_table(
