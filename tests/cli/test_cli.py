@@ -261,3 +261,23 @@ def test_click_usage_error_is_not_a_traceback(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "Missing" in done.stderr
+
+
+def test_ingest_from_standard_input(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sanctionwatch.cli.app import app
+
+    text = (
+        "tx_hash,block_time,from_address,to_address,amount\n"
+        f"0x{1:064x},2025-02-21T14:13:35Z,0x{1:040x},0x{2:040x},42\n"
+    )
+    result = CliRunner().invoke(
+        app,
+        ["--db", str(tmp_path / "s.duckdb"), "ingest", "transfers", "-", "-f", "csv", "-o", "json"],
+        input=text,
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data[0]["path"] == "stdin"
+    assert (data[0]["rows_new"], data[0]["rows_rejected"]) == (1, 0)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from sanctionwatch.chain.chains import get_chain
-from sanctionwatch.chain.ingest import ingest_transfer_files
+from sanctionwatch.chain.ingest import ingest_transfer_file
 from sanctionwatch.chain.readers import READERS, ReadOptions
 from sanctionwatch.cli.common import parse_pairs, report_files, settings_of, store_of
 from sanctionwatch.cli.output import OutputFormat, progress_messages
@@ -22,7 +25,9 @@ _DEFAULT_CHAIN = {"bitcoin-etl": "bitcoin"}
 @app.command("transfers")
 def transfers(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="Files to ingest (.gz accepted).")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Files to ingest (.gz accepted; - reads standard input).")
+    ],
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="ethereum-etl | bitcoin-etl | csv | parquet")
     ],
@@ -67,7 +72,7 @@ def transfers(
         raise InputError(f"Unknown --format {fmt!r}; use one of: {', '.join(READERS)}.")
     if amount_unit not in ("auto", "base", "whole"):
         raise InputError("--amount-unit must be auto, base or whole.")
-    missing = [str(f) for f in files if not f.is_file()]
+    missing = [str(f) for f in files if str(f) != "-" and not f.is_file()]
     if missing:
         raise InputError(f"No such file: {', '.join(missing)}.")
     try:
@@ -82,8 +87,23 @@ def transfers(
         amount_unit=amount_unit,  # type: ignore[arg-type]
         entity=entity,
     )
-    with store_of(ctx) as store, progress_messages() as step:
-        results = ingest_transfer_files(store, files, fmt, options, step)
+    with (
+        store_of(ctx) as store,
+        progress_messages() as step,
+        tempfile.TemporaryDirectory(prefix="sanctionwatch-stdin-") as scratch,
+    ):
+        results = []
+        for path in files:
+            if str(path) == "-":
+                # Standard input is saved first: the ingest reads a file twice (data, sha256).
+                saved = Path(scratch) / ("stdin.parquet" if fmt == "parquet" else "stdin")
+                with saved.open("wb") as fh:
+                    shutil.copyfileobj(sys.stdin.buffer, fh)
+                results.append(
+                    ingest_transfer_file(store, saved, fmt, options, step, source_name="stdin")
+                )
+            else:
+                results.append(ingest_transfer_file(store, path, fmt, options, step))
     report_files(results, output)
 
 
