@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["scenario_speed.py", "ingest_throughput.py"]
+BENCHMARKS = ["scenario_speed.py", "ingest_throughput.py", "trace_speed.py"]
 
 
 def main() -> None:

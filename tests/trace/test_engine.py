@@ -82,7 +82,21 @@ def test_json_shape_and_evidence(graph_store: Any) -> None:
     store = g(MIXING, EXCHANGES)
     out = trace(store, [("ethereum", g.addr("S"))], since=g.at(10)).to_dict()
     assert json.loads(json.dumps(out)) == out
-    assert set(out) == {"seeds", "model", "nodes", "edges", "terminals", "summary"}
+    assert set(out) == {
+        "seeds",
+        "model",
+        "primary_model",
+        "models",
+        "parameters",
+        "nodes",
+        "edges",
+        "terminals",
+        "links",
+        "summary",
+    }
+    assert out["parameters"]["hops"] == 10
+    assert out["models"] == ["haircut"]
+    assert {e["stage"] for e in out["edges"]} >= {"exchange_deposit"}
     assert out["seeds"] == [{"address": g.addr("S"), "chain": "ethereum"}]
     nodes = {n["address"]: n for n in out["nodes"]}
     assert nodes[g.addr("M")]["hop"] == 1

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from sanctionwatch import __version__
-from sanctionwatch.cli import demo, ingest, labels, scenario, stats, store
+from sanctionwatch.cli import demo, exposure, ingest, labels, scenario, stats, store, trace
 from sanctionwatch.cli.output import err
 from sanctionwatch.errors import SanctionwatchError
 from sanctionwatch.settings import get_settings
@@ -33,6 +33,8 @@ app.add_typer(store.app, name="store")
 app.command("stats")(stats.stats)
 app.command("rejects")(stats.rejects)
 app.command("demo")(demo.demo)
+app.command("trace")(trace.trace)
+app.command("exposure")(exposure.exposure)
 
 
 def _version(value: bool) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -98,7 +99,86 @@ def step_stats(ctx: DemoContext) -> None:
     print_summary(store_summary(ctx.store), OutputFormat.table)
 
 
-DEMO_STEPS: list[DemoStep] = [step_generate, step_ingest, step_stats]
+def step_trace(ctx: DemoContext) -> None:
+    """Trace the scenario's theft under every model; print where it went; write the HTML."""
+    import json
+
+    from sanctionwatch.cli.output import print_table
+    from sanctionwatch.trace.engine import trace
+    from sanctionwatch.trace.exporters import export
+    from sanctionwatch.trace.index import TraceIndex
+
+    truth = json.loads((ctx.data_dir / "ground_truth.json").read_text())
+    theft = truth["theft"]
+    since = datetime.fromisoformat(theft["time"].replace("Z", "+00:00"))
+    clock = time.perf_counter()
+    index = TraceIndex.build(ctx.store)
+    built = time.perf_counter() - clock
+    result = trace(
+        index, [(theft["chain"], theft["address"])], store=ctx.store, since=since, model="all"
+    )
+    out.print(
+        f"[bold]4. trace[/]: the theft at {theft['address']} since {theft['time']}, every "
+        f"taint model (index of {index.n:,} transfers built in {built:.1f} s, "
+        f"trace {result.summary['seconds']:.2f} s)"
+    )
+    data = result.to_dict()
+    info = data["summary"]["asset_info"]
+
+    def whole(asset: str, amount: float) -> str:
+        decimals = info.get(asset, {}).get("decimals") or 0
+        return f"{amount / 10**decimals:,.2f}"
+
+    per: dict[tuple[str, str], dict[str, float]] = {}
+    for t in data["terminals"]:
+        if t["continued"]:
+            continue
+        key = (t["category"], t["asset"])
+        for model, amount in t["models"].items():
+            per.setdefault(key, {}).setdefault(model, 0.0)
+            per[key][model] += amount
+    rows = []
+    for (category, asset), models in sorted(per.items(), key=lambda kv: -kv[1]["haircut"]):
+        low, high = min(models.values()), max(models.values())
+        rows.append([category, asset, whole(asset, models["haircut"]), whole(asset, low),
+                     whole(asset, high)])  # fmt: skip
+    for asset, by_model in data["summary"]["assets"].items():
+        held = [m["untraced"]["held"] for m in by_model.values()]
+        rows.append(["still held (dormant)", asset, whole(asset, by_model["haircut"]["untraced"]
+                     ["held"]), whole(asset, min(held)), whole(asset, max(held))])  # fmt: skip
+    print_table(
+        "where the stolen value ended (haircut, and the range over all models)",
+        ["destination", "asset", "haircut", "min", "max"],
+        rows,
+    )
+    stages = data["summary"]["by_stage"]
+    print_table(
+        "value moved by laundering stage (haircut)",
+        ["stage", "asset", "tainted value"],
+        [[s, a, whole(a, v)] for s, assets in stages.items() for a, v in sorted(assets.items())],
+    )
+    links = data["links"]
+    kinds: dict[str, int] = {}
+    for link in links:
+        kinds[f"{link['kind']} {link['from_chain']}->{link['to_chain']}"] = (
+            kinds.get(f"{link['kind']} {link['from_chain']}->{link['to_chain']}", 0) + 1
+        )
+    out.print("links followed: " + ", ".join(f"{k}: {v}" for k, v in sorted(kinds.items())))
+    reached = {(n["chain"], n["address"]) for n in data["nodes"]}
+    reached |= {(t["chain"], t["address"]) for t in data["terminals"]}
+    wanted = [(a["chain"], a["address"]) for a in truth["laundering_addresses"]]
+    found = sum(w in reached for w in wanted)
+    out.print(
+        f"ground truth: {found:,} of {len(wanted):,} laundering addresses reached "
+        f"({found / max(len(wanted), 1):.1%}); {len(reached):,} addresses in the trace"
+    )
+    html = ctx.data_dir / "trace.html"
+    export(data, "html", html)
+    export(data, "json", ctx.data_dir / "trace.json")
+    out.print(f"wrote {html} (open it in a browser, offline) and {ctx.data_dir / 'trace.json'}")
+
+
+DEMO_STEPS: list[DemoStep] = [step_generate, step_ingest, step_stats, step_trace]
 
 
 def demo(

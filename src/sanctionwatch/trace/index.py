@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 import numpy as np
 import numpy.typing as npt
 
+from sanctionwatch.chain.chains import CHAINS
 from sanctionwatch.store.db import Store
 
 I32 = npt.NDArray[np.int32]
@@ -50,17 +51,26 @@ class TraceIndex:
     in_offsets: I32 | I64  # int32 while there are < 2**31 transfers
     n_store_rows: int
     build_seconds: float = 0.0
+    by_rowid: I64 | None = None  # positions sorted by rowid, built on first use
 
     # -- construction -----------------------------------------------------------------
     @classmethod
     def build(cls, store: Store, chain: str | None = None) -> TraceIndex:
-        """Load successful transfers with amount > 0 and both ends known, and index them."""
+        """Load successful transfers with amount > 0 and both ends known, and index them.
+
+        ``chain`` None indexes every account-model chain; UTXO chains are traced output by
+        output (``trace.utxo``), so their convenience ``output`` rows are left out.
+        """
         clock = time.perf_counter()
         where = "success IS NOT FALSE AND amount > 0 AND from_id IS NOT NULL AND to_id IS NOT NULL"
         params: list[object] = []
         if chain is not None:
             where += " AND chain = ?"
             params.append(chain)
+        else:
+            utxo = [c.name for c in CHAINS.values() if c.model == "utxo"]
+            where += " AND chain NOT IN (SELECT unnest(?::VARCHAR[]))"
+            params.append(utxo)
         cols = store.con.execute(
             "SELECT rowid AS rid, from_id, to_id, epoch(block_time)::BIGINT AS t, "
             f"asset_id, amount::DOUBLE AS amount FROM transfers WHERE {where} "
@@ -148,6 +158,18 @@ class TraceIndex:
 
     def in_degree(self, nodes: I64) -> I64:
         return (self.in_offsets[nodes + 1] - self.in_offsets[nodes]).astype(np.int64)
+
+    def positions_of_rowids(self, rowids: list[int]) -> dict[int, int]:
+        """Index positions of store rowids (rowids not in the index are left out)."""
+        if not rowids or not self.n:
+            return {}
+        if self.by_rowid is None:
+            self.by_rowid = np.argsort(self.rowid, kind="stable").astype(np.int64)
+        sorted_rowids = self.rowid[self.by_rowid].astype(np.int64)
+        wanted = np.asarray(rowids, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(sorted_rowids, wanted), len(sorted_rowids) - 1)
+        ok = sorted_rowids[pos] == wanted
+        return {int(w): int(self.by_rowid[p]) for w, p in zip(wanted[ok], pos[ok], strict=True)}
 
     def inflows(self, node: int) -> I32:
         """Positions of every transfer received by ``node``, in time order."""

@@ -1,0 +1,109 @@
+"""``sanctionwatch trace``: follow stolen funds forward, with evidence."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sanctionwatch.cli.common import store_of
+from sanctionwatch.cli.output import err
+from sanctionwatch.errors import InputError
+
+FORMATS = ("table", "json", "csv", "graphml", "ftm", "html")
+
+
+def parse_time(text: str) -> datetime:
+    """ISO date or time; naive times are UTC."""
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InputError(f"--since {text!r} is not an ISO date or time.") from exc
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def trace(
+    ctx: typer.Context,
+    seeds: Annotated[
+        list[str],
+        typer.Argument(
+            help="Addresses, chain:address, incident:NAME or file:PATH.", show_default=False
+        ),
+    ],
+    chain: Annotated[str | None, typer.Option(help="Chain of the seed addresses.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Theft time (ISO); value arriving earlier is clean.")
+    ] = None,
+    hops: Annotated[int, typer.Option(min=0, max=50, help="Hop limit (0-50).")] = 10,
+    model: Annotated[
+        str, typer.Option(help="poison | haircut | fifo | lifo | tiho | all")
+    ] = "haircut",
+    asset: Annotated[
+        str | None, typer.Option(help="Trace one asset (symbol or token contract).")
+    ] = None,
+    stop_at: Annotated[
+        list[str] | None,
+        typer.Option("--stop-at", help="Categories to stop at (repeatable); default: services."),
+    ] = None,
+    hub_degree: Annotated[
+        int, typer.Option(help="Stop at unlabelled addresses with more transfers than this.")
+    ] = 1000,
+    dust: Annotated[
+        float, typer.Option(help="Do not follow taint below this share of the stolen amount.")
+    ] = 1e-9,
+    links: Annotated[
+        bool, typer.Option("--links/--no-links", help="Continue through swaps, bridges, mixers.")
+    ] = True,
+    fmt: Annotated[str, typer.Option("--format", help=" | ".join(FORMATS))] = "table",
+    out_path: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+) -> None:
+    """Trace value forward from SEED addresses: where it went, by stage and destination."""
+    from sanctionwatch.trace.engine import DEFAULT_STOP
+    from sanctionwatch.trace.engine import trace as run_trace
+    from sanctionwatch.trace.exporters import export
+    from sanctionwatch.trace.seeds import resolve_seeds
+
+    if fmt not in FORMATS:
+        raise InputError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}.")
+    with store_of(ctx, read_only=True) as store:
+        seed_ids = resolve_seeds(store, seeds, chain)
+        asset_id = _asset_id(store, asset, seed_ids) if asset else None
+        result = run_trace(
+            store,
+            seed_ids,
+            since=parse_time(since) if since else None,
+            hops=hops,
+            model=model,
+            asset_id=asset_id,
+            stop_categories=tuple(stop_at) if stop_at else DEFAULT_STOP,
+            hub_degree=hub_degree,
+            dust=dust,
+            follow_links=links,
+        )
+    text = export(result.to_dict(), fmt, out_path)
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        err.print(f"wrote {out_path}", highlight=False)
+
+
+def _asset_id(store: object, asset: str, seed_ids: list[int]) -> int:
+    from sanctionwatch.store.db import Store
+
+    assert isinstance(store, Store)
+    rows = store.con.execute(
+        """
+        SELECT id FROM assets
+        WHERE (lower(symbol) = lower(?) OR lower(asset) = lower(?))
+          AND chain IN (SELECT chain FROM addresses WHERE id IN (SELECT unnest(?::BIGINT[])))
+        """,
+        [asset, asset, seed_ids],
+    ).fetchall()
+    if not rows:
+        raise InputError(f"Asset {asset!r} is not known on the seeds' chain.")
+    if len(rows) > 1:
+        raise InputError(f"Asset {asset!r} is ambiguous; give the token contract address.")
+    return int(rows[0][0])

@@ -1,0 +1,568 @@
+"""Continuations: where value that entered a swap, bridge or mixer comes out again.
+
+A tainted transfer into a service of a link category is first a terminal of its asset's
+trace. These matchers look for the leg that pays it back out; each found leg carries
+``tainted_out = out_amount x dirty / amount`` of the entry (the dirty share of what went in)
+and becomes the start of a further trace (``engine``), on the same or another chain:
+
+- ``dex_swap`` (confidence 1): the same transaction pays the sender another asset back;
+- ``cross_chain_swap`` by memo (confidence 1): THORChain-style ``=:CHAIN.ASSET:DEST`` memo on
+  the inbound transaction, and an outbound transaction whose memo is ``OUT:<inbound hash>``
+  paying DEST (on a UTXO chain: the output to DEST);
+- ``bridge`` by matching (confidence <= 1): for services without memos (bridges, instant
+  exchangers), a payout by a wallet of the same actor within ``window`` after the deposit, on
+  another chain or in another asset, whose amount ratio to the deposit agrees (within 2%)
+  with the service's rate, fees included — the densest band of amount ratios over all of the
+  service's deposits and payouts in the days around (at least 3 deposits, and 30% of those
+  with any payout, paid at it; an ordinary exchange shows no such rate and is not linked);
+  confidence = that share / the number of payouts that agree for this deposit;
+- ``mixer`` (pool haircut): the tainted deposits are put back into the pool, which is then
+  traced like any address (withdrawals carry the pool's dirty share): the honest, diluting
+  answer for a pool; withdrawals are flagged ``mixer`` with the pool's dirty share.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from sanctionwatch.chain.chains import CHAINS
+from sanctionwatch.store.db import Store
+from sanctionwatch.trace.index import TraceIndex, expand_ranges
+
+LINK_CATEGORIES = ("dex", "bridge", "cross_chain_swap", "mixer", "exchange")
+MATCH_TOLERANCE = math.log(1.02)  # deposits and payouts agree on the rate within 2%
+CALIBRATION = timedelta(days=3)  # a service's rate is measured on its traffic this close
+CALIBRATION_DEPOSITS = 5_000
+MIN_SUPPORT = 3  # deposits paid at the rate, at least
+MIN_SHARE = 0.3  # of the deposits that have any payout in the window
+
+
+@dataclass(slots=True)
+class Entry:
+    """A tainted transfer into a service (an index position of the account-model trace)."""
+
+    position: int
+    rowid: int
+    category: str
+    dirty: float
+    amount: float
+    hop: int  # hop of the receiving service (sender's hop + 1)
+
+
+@dataclass(slots=True)
+class Link:
+    """One leg out of a service, matched to a tainted entry."""
+
+    kind: str  # dex_swap | cross_chain_swap | bridge | mixer
+    entry: Entry
+    out_chain: str
+    out_asset: str
+    out_amount: float
+    tainted_out: float
+    confidence: float
+    evidence: str
+    from_tx: str = ""
+    to_tx: str = ""
+    position: int | None = None  # account leg: index position
+    txid: str | None = None  # UTXO leg: the output
+    vout: int | None = None
+
+    def to_dict(self, entry_chain: str, entry_asset: str) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "from_chain": entry_chain,
+            "from_tx": self.from_tx,
+            "to_chain": self.out_chain,
+            "to_tx": self.to_tx,
+            "asset_in": entry_asset,
+            "amount_in": self.entry.amount,
+            "asset_out": self.out_asset,
+            "amount_out": self.out_amount,
+            "tainted_in": self.entry.dirty,
+            "tainted_out": self.tainted_out,
+            "confidence": round(self.confidence, 4),
+            "evidence": self.evidence,
+        }
+
+
+def find_links(
+    store: Store,
+    index: TraceIndex,
+    entries: list[Entry],
+    *,
+    window: timedelta = timedelta(hours=6),
+    match_exchanges: bool = True,
+) -> list[Link]:
+    """Every leg out of the services the entries went into (each entry matched at most once
+    per kind; an entry of a memo or same-transaction pair is not matched by amount)."""
+    if not entries:
+        return []
+    rows = store.con.execute(
+        """
+        SELECT e.rid, t.chain, t.tx_hash, t.from_id, t.to_id, t.asset_id, t.block_time
+        FROM (SELECT unnest(?::BIGINT[]) AS rid) e JOIN transfers t ON t.rowid = e.rid
+        """,
+        [[e.rowid for e in entries]],
+    ).fetchall()
+    info = {int(r[0]): r[1:] for r in rows}
+    links: list[Link] = []
+    done: set[int] = set()
+    symbols = _asset_symbols(store)
+    mixer = [e for e in entries if e.category == "mixer"]
+    for e in mixer:
+        chain, tx_hash = info[e.rowid][0], info[e.rowid][1]
+        links.append(
+            Link(
+                "mixer",
+                e,
+                chain,
+                symbols.get(int(info[e.rowid][4]), "?"),
+                e.amount,
+                e.dirty,
+                1.0,
+                "deposit into the mixer pool; withdrawals carry the pool's dirty share "
+                "(pool haircut)",
+                from_tx=tx_hash,
+                to_tx=tx_hash,
+                position=e.position,
+            )
+        )
+        done.add(e.position)
+    rest = [e for e in entries if e.position not in done and e.category != "mixer"]
+    links += _same_tx(store, index, rest, info, done)
+    rest = [e for e in rest if e.position not in done and e.category != "dex"]
+    links += _memo_pairs(store, index, rest, info, done)
+    rest = [e for e in rest if e.position not in done]
+    if not match_exchanges:
+        rest = [e for e in rest if e.category != "exchange"]
+    links += _amount_matches(store, index, rest, info, done, window)
+    return links
+
+
+def _asset_symbols(store: Store) -> dict[int, str]:
+    return {
+        int(i): str(s or a)
+        for i, s, a in store.con.execute("SELECT id, symbol, asset FROM assets").fetchall()
+    }
+
+
+def _same_tx(
+    store: Store,
+    index: TraceIndex,
+    entries: list[Entry],
+    info: dict[int, tuple[Any, ...]],
+    done: set[int],
+) -> list[Link]:
+    """A swap inside one transaction: the sender gets another asset back in the same tx.
+
+    Candidates come from the index (the sender's inflows in the same second, of another
+    asset), then their transaction hashes are compared: no scan of the transfers table.
+    """
+    candidates: dict[int, list[int]] = {}
+    for e in entries:
+        sender = int(index.src([e.position])[0])
+        when = int(index.t([e.position])[0])
+        inflow = index.inflows(sender).astype(np.int64)
+        same = inflow[(index.t(inflow) == when) & (index.asset[inflow] != index.asset[e.position])]
+        if len(same):
+            candidates[e.rowid] = same.tolist()
+    if not candidates:
+        return []
+    rowid_of = {p: int(index.rowid[p]) for ps in candidates.values() for p in ps}
+    rows = store.con.execute(
+        "SELECT rowid, tx_hash, amount::DOUBLE, asset_id FROM transfers "
+        "WHERE rowid IN (SELECT unnest(?::BIGINT[]))",
+        [list(rowid_of.values())],
+    ).fetchall()
+    leg_info = {int(r[0]): (str(r[1]), float(r[2]), int(r[3])) for r in rows}
+    symbols = _asset_symbols(store)
+    by_rowid = {e.rowid: e for e in entries}
+    out: list[Link] = []
+    for rid, positions in candidates.items():
+        e = by_rowid[rid]
+        chain, tx_hash = info[rid][0], info[rid][1]
+        legs = [
+            (p, *leg_info[rowid_of[p]])
+            for p in positions
+            if rowid_of[p] in leg_info and leg_info[rowid_of[p]][0] == tx_hash
+        ]
+        if not legs:
+            continue
+        share = e.dirty / e.amount if e.amount > 0 else 0.0
+        for p, _, amount, asset_id in legs:
+            out.append(
+                Link(
+                    "dex_swap",
+                    e,
+                    chain,
+                    symbols.get(asset_id, str(asset_id)),
+                    amount,
+                    amount * share / len(legs),
+                    1.0,
+                    f"same transaction {tx_hash[:12]}…: {symbols.get(int(info[rid][4]), '?')} "
+                    f"in, {symbols.get(asset_id, '?')} paid back to the sender",
+                    from_tx=tx_hash,
+                    to_tx=tx_hash,
+                    position=p,
+                )
+            )
+        done.add(e.position)
+    return out
+
+
+def _memo_pairs(
+    store: Store,
+    index: TraceIndex,
+    entries: list[Entry],
+    info: dict[int, tuple[Any, ...]],
+    done: set[int],
+) -> list[Link]:
+    """THORChain-style: ``=:CHAIN.ASSET:DEST`` on the inbound, ``OUT:<HASH>`` on the outbound."""
+    if not entries:
+        return []
+    con = store.con
+    by_tx = {(info[e.rowid][0], info[e.rowid][1]): e for e in entries}
+    memos = con.execute(
+        """
+        SELECT m.chain, m.tx_hash, m.memo FROM tx_memos m
+        JOIN (SELECT unnest(?::VARCHAR[]) AS chain, unnest(?::VARCHAR[]) AS tx_hash) e
+          USING (chain, tx_hash)
+        """,
+        [[k[0] for k in by_tx], [k[1] for k in by_tx]],
+    ).fetchall()
+    wanted: dict[
+        str, tuple[Entry, str, str | None, str]
+    ] = {}  # OUT memo -> entry, dest, chain, memo
+    for chain, tx_hash, memo in memos:
+        parsed = parse_swap_memo(str(memo))
+        if parsed is None:
+            continue
+        dest_chain, dest = parsed
+        key = "OUT:" + str(tx_hash).removeprefix("0x").upper()
+        wanted[key] = (by_tx[(chain, tx_hash)], dest, dest_chain, str(memo))
+    if not wanted:
+        return []
+    outs = con.execute(
+        "SELECT chain, tx_hash, memo FROM tx_memos WHERE memo IN (SELECT unnest(?::VARCHAR[]))",
+        [list(wanted)],
+    ).fetchall()
+    links: list[Link] = []
+    symbols = _asset_symbols(store)
+    # the outbound legs of every pair, in one query per chain model (not one per pair)
+    utxo_txids = [
+        str(t) for c, t, _ in outs if CHAINS.get(str(c)) and CHAINS[str(c)].model == "utxo"
+    ]
+    account_txs = [str(t) for c, t, _ in outs if str(t) not in set(utxo_txids)]
+    utxo_legs: dict[tuple[str, str], list[tuple[int, float, str]]] = defaultdict(list)
+    for chain, txid, vout, value, address in con.execute(
+        """
+        SELECT o.chain, o.txid, o.vout, o.value::DOUBLE, a.address FROM utxo_outputs o
+        JOIN addresses a ON a.id = o.address_id
+        WHERE o.txid IN (SELECT unnest(?::VARCHAR[])) ORDER BY o.chain, o.txid, o.vout
+        """,
+        [utxo_txids],
+    ).fetchall():
+        utxo_legs[(str(chain), str(txid))].append((int(vout), float(value), str(address)))
+    account_legs: dict[tuple[str, str], list[tuple[int, float, int, str]]] = defaultdict(list)
+    if account_txs:
+        for rowid, chain, tx_hash, value, asset_id, address in con.execute(
+            """
+            SELECT t.rowid, t.chain, t.tx_hash, t.amount::DOUBLE, t.asset_id, a.address
+            FROM transfers t JOIN addresses a ON a.id = t.to_id
+            WHERE t.tx_hash IN (SELECT unnest(?::VARCHAR[])) AND t.amount > 0
+            """,
+            [account_txs],
+        ).fetchall():
+            account_legs[(str(chain), str(tx_hash))].append(
+                (int(rowid), float(value), int(asset_id), str(address))
+            )
+    positions = _positions_of_rowids(
+        index, [leg[0] for legs in account_legs.values() for leg in legs]
+    )
+    for out_chain, out_tx, out_memo in outs:
+        e, dest, dest_chain, memo = wanted[str(out_memo)]
+        if dest_chain is not None and dest_chain != out_chain:
+            continue
+        share = e.dirty / e.amount if e.amount > 0 else 0.0
+        evidence = f"memo {memo!r} on the inbound; {out_memo!r} on the outbound paying {dest}"
+        chain = CHAINS.get(str(out_chain))
+        leg_key = (str(out_chain), str(out_tx))
+        if chain is not None and chain.model == "utxo":
+            found = [(vout, value) for vout, value, a in utxo_legs.get(leg_key, []) if a == dest]
+            for vout, value in found:
+                links.append(
+                    Link(
+                        "cross_chain_swap",
+                        e,
+                        str(out_chain),
+                        chain.native_symbol,
+                        value,
+                        value * share / len(found),
+                        1.0,
+                        evidence,
+                        from_tx=info[e.rowid][1],
+                        to_tx=str(out_tx),
+                        txid=str(out_tx),
+                        vout=vout,
+                    )
+                )
+        else:
+            legs = [
+                (r, v, a)
+                for r, v, a, address in account_legs.get(leg_key, [])
+                if address == dest and r in positions
+            ]
+            for rowid, value, asset_id in legs:
+                links.append(
+                    Link(
+                        "cross_chain_swap",
+                        e,
+                        str(out_chain),
+                        symbols.get(asset_id, "?"),
+                        value,
+                        value * share / len(legs),
+                        1.0,
+                        evidence,
+                        from_tx=info[e.rowid][1],
+                        to_tx=str(out_tx),
+                        position=positions[rowid],
+                    )
+                )
+        done.add(e.position)
+    return links
+
+
+_THOR_CHAINS = {
+    "BTC": "bitcoin",
+    "ETH": "ethereum",
+    "BSC": "bsc",
+    "AVAX": "avalanche",
+    "BASE": "base",
+    "TRON": "tron",
+}
+
+
+def parse_swap_memo(memo: str) -> tuple[str | None, str] | None:
+    """(chain, destination) of a THORChain swap memo (``SWAP:``, ``s:`` or ``=:``), else None."""
+    parts = memo.split(":")
+    if len(parts) < 3 or parts[0].upper() not in ("SWAP", "S", "="):
+        return None
+    pool, dest = parts[1], parts[2]
+    if not dest:
+        return None
+    symbol = pool.split(".", 1)[0].split("~", 1)[0].split("/", 1)[0].upper()
+    return _THOR_CHAINS.get(symbol), dest
+
+
+def _amount_matches(
+    store: Store,
+    index: TraceIndex,
+    entries: list[Entry],
+    info: dict[int, tuple[Any, ...]],
+    done: set[int],
+    window: timedelta,
+) -> list[Link]:
+    """Bridges and instant exchangers without memos: match payouts by time and rate.
+
+    The service's rate is calibrated on all its deposits and payouts around the tainted ones
+    (``CALIBRATION`` either side): a swap service pays most deposits back at one rate, an
+    ordinary exchange does not, so an exchange only links when it behaves like a swap.
+    """
+    if not entries:
+        return []
+    con = store.con
+    actor_of = {
+        int(a): str(act)
+        for a, act in con.execute(
+            "SELECT DISTINCT address_id, actor FROM labels WHERE actor IS NOT NULL"
+        ).fetchall()
+    }
+    wallets: dict[str, list[int]] = defaultdict(list)
+    for a, act in actor_of.items():
+        wallets[act].append(a)
+    by_actor: dict[str, list[Entry]] = defaultdict(list)
+    for e in entries:
+        owner = actor_of.get(int(info[e.rowid][3]))
+        if owner is not None:
+            by_actor[owner].append(e)
+    symbols = _asset_symbols(store)
+    links: list[Link] = []
+    for act, group in by_actor.items():
+        ids = wallets[act]
+        lo = min(info[e.rowid][5] for e in group) - CALIBRATION
+        hi = max(info[e.rowid][5] for e in group) + CALIBRATION
+        payouts = _payouts(con, ids, lo, hi + window)
+        if not payouts:
+            continue
+        deposits = con.execute(
+            """
+            SELECT chain, asset_id, amount::DOUBLE, block_time FROM transfers
+            WHERE to_id IN (SELECT unnest(?::BIGINT[]))
+              AND from_id NOT IN (SELECT unnest(?::BIGINT[]))
+              AND block_time BETWEEN ? AND ? AND amount > 0 AND success IS NOT FALSE
+              AND kind <> 'output'
+            ORDER BY block_time LIMIT ?
+            """,
+            [ids, ids, lo, hi, CALIBRATION_DEPOSITS],
+        ).fetchall()
+        rates = _service_rates(deposits, payouts, window)
+        if not rates:
+            continue
+        pay_t = np.array([_epoch(c[6]) for c in payouts], dtype=np.int64)
+        pay_amount = np.array([c[5] for c in payouts], dtype=np.float64)
+        pay_key = [(c[1], c[4]) for c in payouts]
+        span = int(window.total_seconds())
+        for e in group:
+            chain_in, _, _, _, asset_in, t_in = info[e.rowid]
+            if e.amount <= 0:
+                continue
+            t0 = _epoch(t_in)
+            near = np.flatnonzero((pay_t >= t0) & (pay_t <= t0 + span))
+            agreeing: list[tuple[float, int, int, float, float, str]] = []
+            for k in near.tolist():
+                rate = rates.get((chain_in, asset_in, *pay_key[k]))
+                if rate is None:
+                    continue
+                r = math.log(pay_amount[k] / e.amount)
+                if abs(r - rate[0]) <= MATCH_TOLERANCE:
+                    agreeing.append((abs(r - rate[0]), int(pay_t[k]), k, r, rate[1], rate[2]))
+            if not agreeing:
+                continue
+            _, _, k, r, share, calibration = min(agreeing, key=lambda a: (a[0], a[1]))
+            kind, chain_out, tx, ref, asset_out, amount, t_out = payouts[k]
+            confidence = share / len(agreeing)
+            sym = CHAINS[chain_out].native_symbol if kind == "utxo" else symbols.get(asset_out, "?")
+            evidence = (
+                f"payout by a wallet of {act} {(t_out - t_in)} after the deposit at the "
+                f"service's rate ({math.exp(r):.6g} per base unit; {calibration}); "
+                f"{len(agreeing)} candidate payout(s) agree"
+            )
+            links.append(
+                Link(
+                    "bridge",
+                    e,
+                    chain_out,
+                    sym,
+                    amount,
+                    amount * e.dirty / e.amount,
+                    confidence,
+                    evidence,
+                    from_tx=info[e.rowid][1],
+                    to_tx=tx,
+                    position=ref if kind == "account" else None,
+                    txid=tx if kind == "utxo" else None,
+                    vout=ref if kind == "utxo" else None,
+                )
+            )
+            done.add(e.position)
+    # account legs came as rowids: turn them into index positions
+    rowids = [lk.position for lk in links if lk.position is not None]
+    positions = _positions_of_rowids(index, [int(r) for r in rowids])
+    kept = []
+    for lk in links:
+        if lk.txid is None:
+            if lk.position is None or int(lk.position) not in positions:
+                continue
+            lk.position = positions[int(lk.position)]
+        kept.append(lk)
+    return kept
+
+
+def _payouts(con: Any, ids: list[int], lo: datetime, hi: datetime) -> list[tuple[Any, ...]]:
+    """Transfers and UTXO outputs paid by the actor's wallets to others in [lo, hi]."""
+    found: list[tuple[Any, ...]] = [
+        ("account", c, tx, int(rid), int(asset), float(amount), t)
+        for rid, c, tx, asset, amount, t in con.execute(
+            """
+            SELECT rowid, chain, tx_hash, asset_id, amount::DOUBLE, block_time FROM transfers
+            WHERE from_id IN (SELECT unnest(?::BIGINT[]))
+              AND to_id NOT IN (SELECT unnest(?::BIGINT[]))
+              AND block_time BETWEEN ? AND ? AND amount > 0 AND success IS NOT FALSE
+              AND kind <> 'output'
+            """,
+            [ids, ids, lo, hi],
+        ).fetchall()
+    ]
+    found += [
+        ("utxo", c, txid, int(vout), -1, float(value), t)
+        for c, txid, vout, value, t in con.execute(
+            """
+            SELECT o.chain, o.txid, o.vout, o.value::DOUBLE, o.block_time FROM utxo_outputs o
+            WHERE o.block_time BETWEEN ? AND ? AND o.address_id IS NOT NULL
+              AND o.address_id NOT IN (SELECT unnest(?::BIGINT[]))
+              AND o.txid IN (SELECT txid FROM utxo_inputs
+                             WHERE address_id IN (SELECT unnest(?::BIGINT[]))
+                               AND block_time BETWEEN ? AND ?)
+            """,
+            [lo, hi, ids, ids, lo, hi],
+        ).fetchall()
+    ]
+    return found
+
+
+def _epoch(when: datetime) -> int:
+    return (
+        int(when.replace(tzinfo=UTC).timestamp()) if when.tzinfo is None else int(when.timestamp())
+    )
+
+
+def _service_rates(
+    deposits: list[tuple[Any, ...]], payouts: list[tuple[Any, ...]], window: timedelta
+) -> dict[tuple[Any, ...], tuple[float, float, str]]:
+    """(chain in, asset in, chain out, asset out) -> (log rate, share of deposits paid at it,
+    description), for the pairs where the service behaves like a swap: at least
+    ``MIN_SUPPORT`` deposits, and ``MIN_SHARE`` of those with any payout in the window, are
+    paid back at one rate (the densest ``MATCH_TOLERANCE`` band of log amount ratios).
+    Vectorized: payouts sorted by time, each deposit's window found by binary search."""
+    span = int(window.total_seconds())
+    dep_groups: dict[tuple[Any, Any], list[tuple[float, int]]] = defaultdict(list)
+    for chain_in, asset_in, amount_in, t_in in deposits:
+        if amount_in > 0:
+            dep_groups[(chain_in, asset_in)].append((float(amount_in), _epoch(t_in)))
+    pay_groups: dict[tuple[Any, Any], list[tuple[float, int, str]]] = defaultdict(list)
+    for kind, chain_out, _tx, _ref, asset_out, amount, t_out in payouts:
+        if amount > 0:
+            pay_groups[(chain_out, asset_out)].append((float(amount), _epoch(t_out), kind))
+    rates: dict[tuple[Any, ...], tuple[float, float, str]] = {}
+    for key_in, deps in dep_groups.items():
+        d_amount = np.array([d[0] for d in deps])
+        d_t = np.array([d[1] for d in deps], dtype=np.int64)
+        for key_out, pays in pay_groups.items():
+            if key_out[0] == key_in[0] and pays[0][2] == "account" and key_out[1] == key_in[1]:
+                continue  # same asset on the same chain: an ordinary payout, not a swap
+            order = np.argsort([p[1] for p in pays], kind="stable")
+            p_t = np.array([pays[i][1] for i in order], dtype=np.int64)
+            p_amount = np.array([pays[i][0] for i in order])
+            lo = np.searchsorted(p_t, d_t, side="left")
+            hi = np.searchsorted(p_t, d_t + span, side="right")
+            pos = expand_ranges(lo.astype(np.int64), hi.astype(np.int64))
+            if not len(pos):
+                continue
+            owner = np.repeat(np.arange(len(deps)), hi - lo)
+            ratio = np.log(p_amount[pos] / d_amount[owner])
+            order2 = np.argsort(ratio, kind="stable")
+            ratio, owner = ratio[order2], owner[order2]
+            ends = np.searchsorted(ratio, ratio + MATCH_TOLERANCE, side="right")
+            best = int(np.argmax(ends - np.arange(len(ratio))))
+            band = slice(best, int(ends[best]))
+            support = len(np.unique(owner[band]))
+            with_candidates = len(np.unique(owner))
+            share = support / with_candidates
+            if support >= MIN_SUPPORT and share >= MIN_SHARE:
+                rates[(*key_in, *key_out)] = (
+                    float(np.median(ratio[band])),
+                    share,
+                    f"{support} of {with_candidates} deposits nearby are paid at this rate",
+                )
+    return rates
+
+
+def _positions_of_rowids(index: TraceIndex, rowids: list[int]) -> dict[int, int]:
+    """Index positions of store rowids (rowids not in the index are left out)."""
+    return index.positions_of_rowids(rowids)

@@ -1,0 +1,38 @@
+"""The rich summary: what it shows; text from the data is never markup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sanctionwatch.trace.exporters import export
+from sanctionwatch.trace.exporters.table import WIDTH
+
+
+def test_table_shows_the_summary(example: dict[str, Any]) -> None:
+    text = export(example, "table")
+    assert text is not None
+    assert example["seeds"][0]["address"] in text
+    assert "Terminals (6)" in text
+    assert "266.6667" in text  # the Tornado pool in whole ETH
+    assert "250 - 300" in text  # its range over models
+    assert "7.4999" in text
+    assert "cross_chain_swap" in text
+    assert "peel_chain" in text
+    assert "cross_chain_swap (continued)" in text
+    assert "through links" in text
+    assert "Continued through links" in text
+    assert "\x1b[" not in text  # no colours into a file
+    assert max(len(line) for line in text.splitlines()) <= WIDTH
+
+
+def test_table_does_not_read_labels_as_markup(example: dict[str, Any]) -> None:
+    example["terminals"][0]["label"] = "[bold red]evil[/]"
+    text = export(example, "table")
+    assert text is not None
+    assert "[bold red]evil[/]" in text
+
+
+def test_table_of_empty_trace(empty: dict[str, Any]) -> None:
+    text = export(empty, "table")
+    assert text is not None
+    assert "Terminals (0)" in text
