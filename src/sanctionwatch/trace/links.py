@@ -411,7 +411,10 @@ def _amount_matches(
             """,
             [ids, ids, lo, hi, CALIBRATION_DEPOSITS],
         ).fetchall()
-        rates = _service_rates(deposits, payouts, window)
+        # a labelled bridge may link on sparse traffic when every deposit near it is paid back
+        # at one rate; an exchange needs MIN_SUPPORT deposits to count as a swap service
+        bridges = all(e.category in ("bridge", "cross_chain_swap") for e in group)
+        rates = _service_rates(deposits, payouts, window, sparse_ok=bridges)
         if not rates:
             continue
         pay_t = np.array([_epoch(c[6]) for c in payouts], dtype=np.int64)
@@ -513,12 +516,17 @@ def _epoch(when: datetime) -> int:
 
 
 def _service_rates(
-    deposits: list[tuple[Any, ...]], payouts: list[tuple[Any, ...]], window: timedelta
+    deposits: list[tuple[Any, ...]],
+    payouts: list[tuple[Any, ...]],
+    window: timedelta,
+    sparse_ok: bool = False,
 ) -> dict[tuple[Any, ...], tuple[float, float, str]]:
     """(chain in, asset in, chain out, asset out) -> (log rate, share of deposits paid at it,
     description), for the pairs where the service behaves like a swap: at least
     ``MIN_SUPPORT`` deposits, and ``MIN_SHARE`` of those with any payout in the window, are
-    paid back at one rate (the densest ``MATCH_TOLERANCE`` band of log amount ratios).
+    paid back at one rate (the densest ``MATCH_TOLERANCE`` band of log amount ratios); with
+    ``sparse_ok`` (a labelled bridge) fewer deposits do when all of them are, at a confidence
+    reduced in proportion.
     Vectorized: payouts sorted by time, each deposit's window found by binary search."""
     span = int(window.total_seconds())
     dep_groups: dict[tuple[Any, Any], list[tuple[float, int]]] = defaultdict(list)
@@ -554,7 +562,9 @@ def _service_rates(
             support = len(np.unique(owner[band]))
             with_candidates = len(np.unique(owner))
             share = support / with_candidates
-            if support >= MIN_SUPPORT and share >= MIN_SHARE:
+            sparse = sparse_ok and support < MIN_SUPPORT and share == 1.0
+            if (support >= MIN_SUPPORT and share >= MIN_SHARE) or sparse:
+                share *= min(1.0, support / MIN_SUPPORT)  # less traffic, less confidence
                 rates[(*key_in, *key_out)] = (
                     float(np.median(ratio[band])),
                     share,
