@@ -54,6 +54,12 @@ def trace(
     dust: Annotated[
         float, typer.Option(help="Do not follow taint below this share of the stolen amount.")
     ] = 1e-9,
+    victims: Annotated[
+        bool,
+        typer.Option(
+            "--victims", help="SEEDs are victims: what they sent since --since is the stolen value."
+        ),
+    ] = False,
     links: Annotated[
         bool, typer.Option("--links/--no-links", help="Continue through swaps, bridges, mixers.")
     ] = True,
@@ -82,6 +88,7 @@ def trace(
             hub_degree=hub_degree,
             dust=dust,
             follow_links=links,
+            seed_role="sender" if victims else "receiver",
         )
     text = export(result.to_dict(), fmt, out_path)
     if text is not None:
