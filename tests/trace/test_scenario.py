@@ -178,3 +178,20 @@ def test_conservation_and_evidence_paths(scenario: Any) -> None:
     poison = {(t["chain"], t["address"]): t for t in result.terminals}
     for t in poison.values():
         assert t["models"]["poison"] >= t["models"]["haircut"] * (1 - 1e-9)
+
+
+def test_a_bitcoin_seed_is_traced_output_by_output(scenario: Any) -> None:
+    store, truth, index, _ = scenario
+    landing = next(
+        a["address"]
+        for a in truth["laundering_addresses"]
+        if a["chain"] == "bitcoin" and a["stage"] == "bridge"
+    )
+    data = trace(index, [("bitcoin", landing)], store=store, model="haircut").to_dict()
+    btc = data["summary"]["assets"]["BTC"]["haircut"]
+    assert btc["source"] > 0
+    right = btc["terminals"] + sum(btc["untraced"].values())
+    assert right == pytest.approx(btc["traced"], rel=1e-9)
+    assert data["edges"]
+    for terminal in data["terminals"]:
+        assert terminal["path"][0]["to_address"] == landing
