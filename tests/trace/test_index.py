@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+import pytest
 
-from sanctionwatch.trace.index import TraceIndex, expand_ranges
+from sanctionwatch.chain.chains import CHAINS
+from sanctionwatch.store import Store, open_store
+from sanctionwatch.trace.index import TraceIndex, _positions_sorted_by, expand_ranges
 
 EDGES = [
     ("A", "B", 5, 10.0),
@@ -53,3 +57,141 @@ def test_expand_ranges() -> None:
     hi = np.array([2, 5, 8, 10], dtype=np.int64)
     assert expand_ranges(lo, hi).tolist() == [0, 1, 5, 6, 7, 9]
     assert expand_ranges(lo[:0], hi[:0]).tolist() == []
+
+
+# -- the fast build against the plain one ---------------------------------------------------
+
+
+def _random_store(seed: int, id_base: int, id_step: int, span: int, n_assets: int) -> Store:
+    """Transfers between random addresses ``id_base + k * id_step``: repeated (sender, second)
+    pairs, self-transfers, zero amounts, failed and unknown-success rows, unknown ends, several
+    chains (Bitcoin's rows are left out of an all-chains index), asset ids up to ``n_assets``."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(150, 400))
+    n_addr = int(rng.integers(5, 60))
+    base = datetime(2024, 3, 1)
+    rows: list[list[Any]] = []
+    for i in range(n):
+        ends: list[int | None] = [id_base + id_step * int(k) for k in rng.integers(0, n_addr, 2)]
+        ends = [None if rng.random() < 0.03 else e for e in ends]
+        seconds = int(rng.integers(0, span)) if rng.random() < 0.7 else int(rng.integers(0, 4))
+        success = [True, True, True, False, None][int(rng.integers(0, 5))]
+        rows.append(
+            [
+                ["ethereum", "ethereum", "tron", "bitcoin"][int(rng.integers(0, 4))],
+                f"tx{i}",
+                base + timedelta(seconds=seconds),
+                ends[0],
+                ends[1],
+                int(rng.integers(1, n_assets + 1)),
+                int(rng.integers(0, 6)) * 10**15,
+                success,
+                i,
+            ]
+        )
+    store = open_store(":memory:")
+    store.con.execute(
+        "INSERT INTO transfers VALUES "
+        + ", ".join(["(?, ?, 'transfer', '', NULL, ?, ?, ?, ?, ?, NULL, ?, 0, ?)"] * n),
+        [v for r in rows for v in r],
+    )
+    return store
+
+
+def _plain_build(store: Store, chain: str | None) -> dict[str, Any]:
+    """The index as the first version built it: np.unique, searchsorted and lexsort.
+
+    Plus rowid as the last ORDER BY key: without it DuckDB orders the transfers of one sender
+    at the same second arbitrarily (two builds over the 10M bench store differed there)."""
+    where = "success IS NOT FALSE AND amount > 0 AND from_id IS NOT NULL AND to_id IS NOT NULL"
+    params: list[object] = []
+    if chain is not None:
+        where += " AND chain = ?"
+        params.append(chain)
+    else:
+        where += " AND chain NOT IN (SELECT unnest(?::VARCHAR[]))"
+        params.append([c.name for c in CHAINS.values() if c.model == "utxo"])
+    cols = store.con.execute(
+        "SELECT rowid AS rid, from_id, to_id, epoch(block_time)::BIGINT AS t, "
+        f"asset_id, amount::DOUBLE AS amount FROM transfers WHERE {where} "
+        "ORDER BY from_id, block_time, rowid",
+        params,
+    ).fetchnumpy()
+    src_raw = np.asarray(cols["from_id"], dtype=np.int64)
+    dst_raw = np.asarray(cols["to_id"], dtype=np.int64)
+    ids = np.unique(np.concatenate([src_raw, dst_raw]))
+    src = np.searchsorted(ids, src_raw).astype(np.int64)
+    dst = np.searchsorted(ids, dst_raw).astype(np.int32)
+    t_abs = np.asarray(cols["t"], dtype=np.int64)
+    t0 = int(t_abs.min()) if len(t_abs) else 0
+    t = t_abs - t0
+    offsets = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(dst, minlength=len(ids)), out=offsets[1:])
+    return {
+        "t0": t0,
+        "n_store_rows": int(store.scalar("SELECT count(*) FROM transfers")),
+        "ids": ids,
+        "key": (src << 32) | t,
+        "dst": dst,
+        "asset": np.asarray(cols["asset_id"], dtype=np.int64),
+        "amount": np.asarray(cols["amount"], dtype=np.float64),
+        "rowid": np.asarray(cols["rid"], dtype=np.int64),
+        "in_order": np.lexsort((t, dst)).astype(np.int32),
+        "in_offsets": offsets,
+    }
+
+
+@pytest.mark.parametrize(
+    ("id_base", "id_step", "span", "n_assets"),
+    [
+        (1, 1, 50, 3),  # dense small ids: the bitmap; asset int8
+        (1, 7, 10**9, 300),  # 31-year span; asset ids past int8
+        (2**31 - 100, 1, 3_600, 2),  # ids up to ~2**31 - 40: the bitmap range is too wide
+        (2**40, 2**20, 86_400, 5),  # ids past int32: kept int64
+    ],
+)
+@pytest.mark.parametrize("seed", range(4))
+def test_build_matches_plain_build(
+    seed: int, id_base: int, id_step: int, span: int, n_assets: int
+) -> None:
+    store = _random_store(seed, id_base, id_step, span, n_assets)
+    try:
+        for chain in (None, "ethereum", "tron", "bitcoin", "solana"):
+            index = TraceIndex.build(store, chain)
+            want = _plain_build(store, chain)
+            assert index.t0 == want["t0"]
+            assert index.n_store_rows == want["n_store_rows"]
+            for name in ("ids", "key", "dst", "asset", "amount", "rowid", "in_order", "in_offsets"):
+                got = getattr(index, name)
+                assert np.array_equal(got, want[name]), (chain, name)
+            wide_ids = len(want["ids"]) and want["ids"].max() >= 2**31
+            assert index.ids.dtype == (np.int64 if wide_ids else np.int32)
+            wide_assets = len(want["asset"]) and want["asset"].max() >= 128
+            assert index.asset.dtype == (np.int16 if wide_assets else np.int8)
+            assert index.in_offsets.dtype == np.int32
+            # lookups through the narrower dtypes
+            ids = want["ids"]
+            probe = np.concatenate([ids, ids[:3] + 1, [-5, 0, 2**31, 2**40 - 1, 2**62]])
+            expected = [
+                int(np.searchsorted(ids, w)) if w in set(ids.tolist()) else -1 for w in probe
+            ]
+            assert index.dense(probe).tolist() == expected, chain
+            rowids = want["rowid"].tolist()
+            assert index.positions_of_rowids([*rowids, 10**6]) == {
+                r: p for p, r in enumerate(rowids)
+            }
+    finally:
+        store.close()
+
+
+def test_positions_sorted_by_two_passes() -> None:
+    """When (major, minor, position) do not fit in 63 bits: one sort per key, still stable."""
+    rng = np.random.default_rng(5)
+    major = rng.integers(0, 4, 3_000).astype(np.int32) << 28  # 30 bits
+    minor = rng.integers(0, 3, 3_000).astype(np.int64) << 29  # 31 bits, many ties
+    got = _positions_sorted_by(major, minor)
+    assert got.dtype == np.int32
+    assert got.tolist() == np.lexsort((minor, major)).tolist()
+    small = _positions_sorted_by(major >> 20, minor >> 20)  # one sort
+    assert small.tolist() == np.lexsort((minor, major)).tolist()
+    assert _positions_sorted_by(major[:0], minor[:0]).tolist() == []

@@ -3,18 +3,30 @@
 Why: MEASURED.md shows a numpy CSR with ``key = src << 32 | time`` and one ``searchsorted``
 per frontier is 10x faster than SQL frontier loops. Layout (``n`` transfers, ``m`` addresses):
 
-- addresses are renumbered densely (``ids[dense] = addresses.id``), so int32 suffices;
-- transfers sorted by (sender, time): ``key`` int64 = ``dense_from << 32 | t`` where ``t`` is
-  seconds since ``t0`` (int32 range: 68 years), ``dst`` int32, ``asset`` int16,
-  ``amount`` float64 (base units; tracing arithmetic, not accounting), ``rowid``;
-- inflows: ``in_order`` int32 (positions sorted by (receiver, time)) and ``in_offsets``.
+- addresses are renumbered densely (``ids[dense] = addresses.id``, int32 while every id is
+  < 2**31, else int64), so int32 suffices for ``dst``;
+- transfers sorted by (sender, time, rowid): ``key`` int64 = ``dense_from << 32 | t`` where
+  ``t`` is seconds since ``t0`` (int32 range: 68 years), ``dst`` int32, ``asset`` int8 while
+  every asset id fits (else int16), ``amount`` float64 (base units; tracing arithmetic, not
+  accounting), ``rowid``;
+- inflows: ``in_order`` int32 (positions sorted by (receiver, time, position)) and
+  ``in_offsets`` (int32 while there are < 2**31 transfers).
 
 ``rowid`` is DuckDB's rowid of the ``transfers`` row: the store is append-only (ingest never
 deletes or updates), so it is stable; ``n_store_rows`` records the table size at build time
 so a stale index can be detected. Stored as uint32 while the table has < 2**32 rows.
 
-About 30 bytes per transfer plus 12 bytes per address (33 bytes per transfer measured on a
-1M-transfer scenario with 3.8 transfers per address).
+About 29 bytes per transfer (30 with int16 assets) plus 8 bytes per address: 31.1 bytes per
+transfer measured on the 1M and 10M scenarios (3.8 transfers per address; 33.1 before ids
+went int32 and assets int8).
+
+Build (2 cores, 10M scenario: 6.8M indexed transfers, 1.8M addresses): 0.6-0.7 s (0.7-1.2 s
+as the first build of a process; 6.4-7.6 s before), 0.055 s at 1M; about half of it is the
+SQL sort and fetch. Dense ids come from a presence bitmap and its running count over the id
+range (0.05 s; ``np.unique`` took 3.4 s and the two ``searchsorted`` 1.3 s); the inflow
+order from two ``np.sort`` of keys packed with the position (0.22 s; ``lexsort`` 1.3 s).
+DuckDB computing the dense ids (a join to ranked distinct ids: 1.3 s; ``dense_rank``) and
+Arrow fetches were measured slower than ``con.sql(...).fetchnumpy()`` plus numpy.
 """
 
 from __future__ import annotations
@@ -22,6 +34,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +46,10 @@ I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 MASK32 = np.int64(0xFFFFFFFF)
+# Dense ids by a presence bitmap over [0, max id] while the range is at most this many times
+# the number of transfers (plus a floor); beyond it (a small chain in a big store) by sorting.
+_BITMAP_IDS_PER_TRANSFER = 8
+_BITMAP_MIN_RANGE = 1 << 20
 
 
 @dataclass(slots=True)
@@ -41,10 +58,10 @@ class TraceIndex:
 
     chain: str | None
     t0: int  # epoch seconds of t == 0
-    ids: I64  # dense id -> addresses.id (sorted)
+    ids: I32 | I64  # dense id -> addresses.id (sorted); int32 while every id < 2**31
     key: I64  # dense_from << 32 | t, sorted
     dst: I32
-    asset: npt.NDArray[np.int16]
+    asset: npt.NDArray[np.int8] | npt.NDArray[np.int16]  # int8 while every asset id fits
     amount: F64
     rowid: npt.NDArray[np.uint32] | I64
     in_order: I32
@@ -59,7 +76,8 @@ class TraceIndex:
         """Load successful transfers with amount > 0 and both ends known, and index them.
 
         ``chain`` None indexes every account-model chain; UTXO chains are traced output by
-        output (``trace.utxo``), so their convenience ``output`` rows are left out.
+        output (``trace.utxo``), so their convenience ``output`` rows are left out. Transfers
+        of one sender at the same second are ordered by rowid, so a build is reproducible.
         """
         clock = time.perf_counter()
         where = "success IS NOT FALSE AND amount > 0 AND from_id IS NOT NULL AND to_id IS NOT NULL"
@@ -71,39 +89,54 @@ class TraceIndex:
             utxo = [c.name for c in CHAINS.values() if c.model == "utxo"]
             where += " AND chain NOT IN (SELECT unnest(?::VARCHAR[]))"
             params.append(utxo)
-        cols = store.con.execute(
+        # con.sql(...).fetchnumpy(): at 6.8M rows 0.33 s, execute().fetchnumpy() 0.5 s, Arrow
+        # (to_arrow_table, then to_numpy) 0.36 s. rowid breaks ties: DuckDB's order is not stable.
+        cols: dict[str, Any] = store.con.sql(
             "SELECT rowid AS rid, from_id, to_id, epoch(block_time)::BIGINT AS t, "
             f"asset_id, amount::DOUBLE AS amount FROM transfers WHERE {where} "
-            "ORDER BY from_id, block_time",
-            params,
+            "ORDER BY from_id, block_time, rowid",
+            params=params,
         ).fetchnumpy()
         n_store_rows = int(store.scalar("SELECT count(*) FROM transfers"))
-        src_raw = np.asarray(cols["from_id"], dtype=np.int64)
-        dst_raw = np.asarray(cols["to_id"], dtype=np.int64)
-        ids = np.unique(np.concatenate([src_raw, dst_raw]))
-        src = np.searchsorted(ids, src_raw).astype(np.int64)
-        dst = np.searchsorted(ids, dst_raw).astype(np.int32)
-        t_abs = np.asarray(cols["t"], dtype=np.int64)
-        t0 = int(t_abs.min()) if len(t_abs) else 0
-        t = t_abs - t0
+        ids, src, dst = _dense_ids(
+            np.asarray(cols.pop("from_id"), dtype=np.int64),
+            np.asarray(cols.pop("to_id"), dtype=np.int64),
+        )
+        t = np.asarray(cols.pop("t"), dtype=np.int64)
+        if not t.flags.writeable:
+            t = t.copy()  # shifted in place below
+        t0 = int(t.min()) if len(t) else 0
+        t -= t0
         if len(t) and int(t.max()) >= 2**31:
             raise ValueError("transfers span more than 68 years; the index stores int32 seconds")
-        key = (src << 32) | t
-        rid = np.asarray(cols["rid"], dtype=np.int64)
+        key = src.astype(np.int64)
+        del src
+        key <<= 32
+        key |= t
+        rid = np.asarray(cols.pop("rid"), dtype=np.int64)
         rowid: npt.NDArray[np.uint32] | I64 = rid.astype(np.uint32) if n_store_rows < 2**32 else rid
-        in_order = np.lexsort((t, dst)).astype(np.int32)
-        counts = np.bincount(dst, minlength=len(ids))
-        offsets64 = np.zeros(len(ids) + 1, dtype=np.int64)
-        np.cumsum(counts, out=offsets64[1:])
-        in_offsets: I32 | I64 = offsets64.astype(np.int32) if len(key) < 2**31 else offsets64
+        del rid
+        asset_id = np.asarray(cols.pop("asset_id"))
+        asset: npt.NDArray[np.int8] | npt.NDArray[np.int16]
+        if not len(asset_id) or (int(asset_id.min()) >= -128 and int(asset_id.max()) < 128):
+            asset = asset_id.astype(np.int8)
+        else:
+            asset = asset_id.astype(np.int16)
+        del asset_id
+        in_order = _positions_sorted_by(dst, t)  # after the narrowing above: a lower peak
+        del t
+        in_offsets: I32 | I64 = np.zeros(len(ids) + 1, dtype=np.int32)
+        if len(key) >= 2**31:
+            in_offsets = np.zeros(len(ids) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(dst, minlength=len(ids)), out=in_offsets[1:])
         index = cls(
             chain=chain,
             t0=t0,
             ids=ids,
             key=key,
             dst=dst,
-            asset=np.asarray(cols["asset_id"]).astype(np.int16),
-            amount=np.asarray(cols["amount"], dtype=np.float64),
+            asset=asset,
+            amount=np.asarray(cols.pop("amount"), dtype=np.float64),
             rowid=rowid,
             in_order=in_order,
             in_offsets=in_offsets,
@@ -129,9 +162,16 @@ class TraceIndex:
     def dense(self, address_ids: npt.ArrayLike) -> I64:
         """Dense ids of store address ids; -1 for addresses without indexed transfers."""
         wanted = np.asarray(address_ids, dtype=np.int64)
-        pos = np.searchsorted(self.ids, wanted)
-        pos_c = np.minimum(pos, max(len(self.ids) - 1, 0))
-        found = (pos < len(self.ids)) & (self.ids[pos_c] == wanted) if len(self.ids) else pos < 0
+        ids = self.ids
+        if ids.dtype != np.int64:  # search in the ids' own dtype (no int64 copy of ``ids``)
+            info = np.iinfo(ids.dtype)
+            inside = (wanted >= info.min) & (wanted <= info.max)
+            wanted = np.where(inside, wanted, 0).astype(ids.dtype)
+        else:
+            inside = np.ones(wanted.shape, dtype=bool)
+        pos = np.searchsorted(ids, wanted)
+        pos_c = np.minimum(pos, max(len(ids) - 1, 0))
+        found = inside & (pos < len(ids)) & (ids[pos_c] == wanted) if len(ids) else pos < 0
         return np.where(found, pos_c, -1).astype(np.int64)
 
     def src(self, positions: npt.ArrayLike) -> I64:
@@ -184,3 +224,84 @@ def expand_ranges(lo: I64, hi: I64) -> I64:
         return np.zeros(0, dtype=np.int64)
     starts = np.repeat(lo - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
     return (starts + np.arange(total)).astype(np.int64)
+
+
+def _dense_ids(src_raw: I64, dst_raw: I64) -> tuple[I32 | I64, I32, I32]:
+    """Sorted distinct store ids of both ends, and both ends renumbered densely into them.
+
+    ``src_raw`` is sorted (the rows come ORDER BY from_id). While the ids are non-negative and
+    their range is not much larger than the data, a presence bitmap over [0, max id] and its
+    running count give the same as ``np.unique`` + ``searchsorted`` in O(n + max id).
+    """
+    n = len(src_raw)
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int32)
+        return empty, empty, empty
+    lo = min(int(src_raw[0]), int(dst_raw.min()))
+    hi = max(int(src_raw[-1]), int(dst_raw.max()))
+    ids: I32 | I64
+    if lo >= 0 and hi < max(_BITMAP_IDS_PER_TRANSFER * n, _BITMAP_MIN_RANGE):
+        present = np.zeros(hi + 1, dtype=bool)
+        present[src_raw] = True
+        present[dst_raw] = True
+        rank = np.cumsum(present, dtype=np.int32)
+        rank -= 1
+        ids = np.flatnonzero(present).astype(np.int64)
+        if hi < 2**31:
+            ids = ids.astype(np.int32)
+        return ids, rank[src_raw], rank[dst_raw]
+    both = np.concatenate([src_raw, dst_raw])
+    both.sort()
+    first = np.ones(len(both), dtype=bool)
+    np.not_equal(both[1:], both[:-1], out=first[1:])
+    ids = both[first].astype(np.int64)
+    if lo >= -(2**31) and hi < 2**31:
+        ids = ids.astype(np.int32)
+    # one search per run of equal senders, not per transfer
+    starts = np.flatnonzero(np.concatenate([[True], src_raw[1:] != src_raw[:-1]]))
+    lengths = np.diff(np.append(starts, n))
+    src = np.repeat(np.searchsorted(ids, src_raw[starts]).astype(np.int32), lengths)
+    dst = np.searchsorted(ids, dst_raw).astype(np.int32)
+    return ids, src, dst
+
+
+def _positions_sorted_by(major: I32, minor: I64) -> I32:
+    """Positions sorted by (major, minor, position): ``np.lexsort((minor, major))``, faster.
+
+    Both are non-negative. Packs ``major``, ``minor`` and the position into one int64 and sorts
+    the values (numpy's SIMD sort: ~0.05 s for 6.8M) instead of an argsort; when the three do
+    not fit in 63 bits, a stable LSD pass per key: by (minor, position), then by (major, rank).
+    """
+    n = len(major)
+    if n == 0:
+        return np.zeros(0, dtype=np.int32)
+    pos_bits = max((n - 1).bit_length(), 1)
+    minor_bits = int(minor.max()).bit_length()
+    major_bits = int(major.max()).bit_length()
+    low = np.int64((1 << pos_bits) - 1)
+    # int32 positions: half the memory of int64; ``packed |= positions`` widens them
+    positions: I32 | I64 = (
+        np.arange(n, dtype=np.int32) if n < 2**31 else np.arange(n, dtype=np.int64)
+    )
+    if major_bits + minor_bits + pos_bits <= 63:
+        packed = major.astype(np.int64)
+        packed <<= minor_bits
+        packed |= minor
+        packed <<= pos_bits
+        packed |= positions
+        packed.sort()
+        packed &= low
+        return packed.astype(np.int32)
+    if max(major_bits, minor_bits) + pos_bits > 63:  # not with int32 positions: fall back
+        return np.lexsort((minor, major)).astype(np.int32)
+    packed = minor << pos_bits
+    packed |= positions
+    packed.sort()
+    packed &= low
+    by_minor = packed.astype(np.int32)  # positions by (minor, position)
+    packed[:] = major[by_minor]  # the buffer reused: fresh pages are slow to fault in
+    packed <<= pos_bits
+    packed |= positions
+    packed.sort()
+    packed &= low
+    return by_minor[packed]
