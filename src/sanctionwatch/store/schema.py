@@ -156,6 +156,55 @@ TABLES: tuple[str, ...] = (
         source VARCHAR,
         file_id INTEGER NOT NULL
     )""",
+    # -- sanctions lists (sanctionwatch.sanctions): one row per loaded issue of a list,
+    # its FollowTheMoney entities and its crypto addresses; older issues stay queryable.
+    """
+    CREATE TABLE IF NOT EXISTS sanction_list_versions (
+        version INTEGER NOT NULL,     -- global integer id of the loaded issue
+        version_id VARCHAR NOT NULL,  -- 'us_ofac_sdn@2025-11-19' (unique; '#2' if re-issued)
+        list VARCHAR NOT NULL,        -- us_ofac_sdn | us_ofac_cons | un_sc_consolidated | ...
+        published DATE,               -- publication date of the issue
+        published_from VARCHAR,       -- file | file name | file time | option
+        format VARCHAR NOT NULL,      -- parser (ofac-advanced-xml, un-sc-xml, ...)
+        source VARCHAR NOT NULL,      -- path or URL it was loaded from
+        sha256 VARCHAR NOT NULL,      -- of the content (decompressed)
+        file_sha256 VARCHAR NOT NULL, -- of the file as loaded (.bz2/.gz as is)
+        file_id INTEGER NOT NULL,     -- ingest_log.file_id
+        loaded_at TIMESTAMP NOT NULL,
+        n_entities INTEGER NOT NULL,  -- FollowTheMoney entities
+        n_targets INTEGER NOT NULL,   -- designated parties
+        n_addresses INTEGER NOT NULL, -- crypto addresses (all currencies)
+        n_addresses_chain INTEGER NOT NULL, -- of which on a chain the store knows
+        counts VARCHAR,               -- JSON: entities per schema, parties per program, names
+        notes VARCHAR                 -- JSON list
+    )""",
+    """
+    CREATE TABLE IF NOT EXISTS sanction_entities (
+        version INTEGER NOT NULL,     -- sanction_list_versions.version
+        entity_id VARCHAR NOT NULL,   -- FtM id (ofac-27307, unsc-690744, ...)
+        schema VARCHAR NOT NULL,      -- FtM schema
+        caption VARCHAR,
+        list_id VARCHAR,              -- the list's id of the designation (uid, 'KPi.008')
+        target BOOLEAN NOT NULL,      -- the designated party itself
+        programs VARCHAR[],           -- DPRK3, CYBER2, ... (UN: the regime, e.g. DPRK)
+        listed_on DATE,
+        content_hash VARCHAR NOT NULL, -- targets: of the party and everything describing it
+        entity VARCHAR NOT NULL       -- the FtM entity as JSON
+    )""",
+    """
+    CREATE TABLE IF NOT EXISTS sanction_addresses (
+        version INTEGER NOT NULL,
+        currency VARCHAR NOT NULL,    -- as the list writes it (XBT, ETH, USDT, ...)
+        chain VARCHAR,                -- NULL: a chain the store does not know (see reason)
+        address VARCHAR NOT NULL,     -- canonical on its chain; as listed when chain is NULL
+        address_as_listed VARCHAR NOT NULL,
+        reason VARCHAR,               -- why chain is NULL
+        entity_id VARCHAR NOT NULL,   -- the holder (designated party)
+        wallet_id VARCHAR NOT NULL,   -- the CryptoWallet entity
+        list_id VARCHAR,
+        programs VARCHAR[],
+        listed_on DATE
+    )""",
 )
 
 VIEWS: tuple[str, ...] = (
