@@ -32,14 +32,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from sanctionwatch.chain.addresses import normalize_address
 from sanctionwatch.chain.chains import CHAINS
 from sanctionwatch.errors import InputError, SanctionwatchError
 from sanctionwatch.store.db import Store
-from sanctionwatch.trace.index import I64, TraceIndex, expand_ranges
+from sanctionwatch.trace.index import F64, I64, TraceIndex, expand_ranges
 from sanctionwatch.trace.links import LINK_CATEGORIES, Entry, Link, find_links
-from sanctionwatch.trace.models import MODELS, Balance
+from sanctionwatch.trace.models import MODELS, Balance, TaintModel
 from sanctionwatch.trace.stages import classify_stages
 
 DEFAULT_STOP: tuple[str, ...] = (
@@ -113,18 +114,228 @@ class AssetTrace:
 
 
 @dataclass(slots=True)
-class Reach:
-    """Phase 1 result for one asset: hops, arrival times and roles of reached addresses."""
+class ReachArrays:
+    """A reach as arrays over the addresses it lists (discovery order: the starts first).
 
-    asset_id: int
-    hop: dict[int, int]
-    arrival: dict[int, int]
-    expanded: set[int]
-    stopped: dict[int, str]  # dense -> reason: a category, or UNLABELED_HUB
-    leaves: set[int]  # at the hop limit
-    inferred: dict[int, str] = field(default_factory=dict)  # dense -> why it is a deposit
+    ``flags`` has ``_kernels``' bits EXPANDED, LEAF, STOPPED and SEED; a reach built from
+    dictionaries lists an expanded address without a hop with hop NO_HOP (sender rank -1)
+    and one without an arrival with arrival ``_kernels.NO_CUTOFF`` (no clean prefix).
+    """
+
+    nodes: I64
+    hop: npt.NDArray[np.int32]
+    arrival: I64
+    flags: npt.NDArray[np.uint8]
+
+    def merged(self, other: ReachArrays) -> ReachArrays:
+        """Both reaches: per address min hop, min arrival and every flag, in order of first
+        appearance (this one's addresses, then the other's new ones)."""
+        nodes = np.concatenate([self.nodes, other.nodes])
+        by_node = np.argsort(nodes, kind="stable")
+        ordered = nodes[by_node]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        first = by_node[starts]  # the stable sort keeps each address's first appearance first
+        keep = np.argsort(first)
+        hop = np.concatenate([self.hop, other.hop])[by_node]
+        arrival = np.concatenate([self.arrival, other.arrival])[by_node]
+        flags = np.concatenate([self.flags, other.flags])[by_node]
+        return ReachArrays(
+            ordered[starts][keep],
+            np.minimum.reduceat(hop, starts)[keep],
+            np.minimum.reduceat(arrival, starts)[keep],
+            np.bitwise_or.reduceat(flags, starts)[keep],
+        )
+
+    @classmethod
+    def from_dicts(
+        cls,
+        hop: dict[int, int],
+        arrival: dict[int, int],
+        expanded: set[int],
+        stopped: dict[int, str],
+        leaves: set[int],
+    ) -> ReachArrays:
+        from sanctionwatch.trace import _kernels as kern
+
+        keys = list(hop)
+        keys += [e for e in expanded if e not in hop]
+        keys += [s for s in (*stopped, *leaves) if s not in hop and s not in expanded]
+        keys = list(dict.fromkeys(keys))
+        n = len(keys)
+        flags = np.fromiter(
+            (
+                (kern.EXPANDED if k in expanded else 0)
+                | (kern.STOPPED if k in stopped else 0)
+                | (kern.LEAF if k in leaves else 0)
+                for k in keys
+            ),
+            dtype=np.uint8,
+            count=n,
+        )
+        return cls(
+            np.array(keys, dtype=np.int64),
+            np.fromiter((hop.get(k, kern.NO_HOP) for k in keys), dtype=np.int32, count=n),
+            np.fromiter((arrival.get(k, kern.NO_CUTOFF) for k in keys), dtype=np.int64, count=n),
+            flags,
+        )
+
+
+class Reach:
+    """Phase 1 result for one asset: hops, arrival times and roles of reached addresses.
+
+    ``reach`` gives it as arrays (``arrays()``, what ``simulate`` reads); ``hop``, ``arrival``,
+    ``expanded`` and ``leaves`` are built from them on first use (a dict of 500k entries
+    costs ~80 ms). The arrays are a snapshot: ``merge`` and assigning an attribute drop them
+    (rebuilt from the dictionaries when asked for); change the dictionaries in place only
+    through ``merge``.
+    """
+
+    __slots__ = (
+        "_arrays",
+        "_arrival",
+        "_expanded",
+        "_hop",
+        "_leaves",
+        "asset_id",
+        "inferred",
+        "stopped",
+    )
+
+    def __init__(
+        self,
+        asset_id: int,
+        hop: dict[int, int],
+        arrival: dict[int, int],
+        expanded: set[int],
+        stopped: dict[int, str],  # dense -> reason: a category, or UNLABELED_HUB
+        leaves: set[int],  # at the hop limit
+        inferred: dict[int, str] | None = None,  # dense -> why it is a deposit
+    ) -> None:
+        self.asset_id = asset_id
+        self._hop: dict[int, int] | None = hop
+        self._arrival: dict[int, int] | None = arrival
+        self._expanded: set[int] | None = expanded
+        self._leaves: set[int] | None = leaves
+        self.stopped = stopped
+        self.inferred: dict[int, str] = {} if inferred is None else inferred
+        self._arrays: ReachArrays | None = None
+
+    @classmethod
+    def from_arrays(
+        cls,
+        asset_id: int,
+        arrays: ReachArrays,
+        stopped: dict[int, str],
+        inferred: dict[int, str],
+    ) -> Reach:
+        r = cls(asset_id, {}, {}, set(), stopped, set(), inferred)
+        r._hop = r._arrival = None
+        r._expanded = r._leaves = None
+        r._arrays = arrays
+        return r
+
+    def __repr__(self) -> str:
+        return (
+            f"Reach(asset_id={self.asset_id}, reached={len(self.hop)}, "
+            f"expanded={len(self.expanded)}, stopped={len(self.stopped)}, "
+            f"leaves={len(self.leaves)})"
+        )
+
+    def arrays(self) -> ReachArrays:
+        """The reach as arrays (built from the dictionaries when it was given as those)."""
+        if self._arrays is None:
+            self._arrays = ReachArrays.from_dicts(
+                self.hop, self.arrival, self.expanded, self.stopped, self.leaves
+            )
+        return self._arrays
+
+    def _with(self, bit: int) -> list[int]:
+        a = self._arrays
+        assert a is not None
+        return a.nodes[(a.flags & bit) != 0].tolist()  # type: ignore[no-any-return]
+
+    @property
+    def hop(self) -> dict[int, int]:
+        if self._hop is None:
+            a = self._arrays
+            assert a is not None
+            self._hop = dict(zip(a.nodes.tolist(), a.hop.tolist(), strict=True))
+        return self._hop
+
+    @hop.setter
+    def hop(self, value: dict[int, int]) -> None:
+        self._settle()
+        self._hop = value
+
+    @property
+    def arrival(self) -> dict[int, int]:
+        if self._arrival is None:
+            a = self._arrays
+            assert a is not None
+            self._arrival = dict(zip(a.nodes.tolist(), a.arrival.tolist(), strict=True))
+        return self._arrival
+
+    @arrival.setter
+    def arrival(self, value: dict[int, int]) -> None:
+        self._settle()
+        self._arrival = value
+
+    @property
+    def expanded(self) -> set[int]:
+        if self._expanded is None:
+            from sanctionwatch.trace._kernels import EXPANDED
+
+            self._expanded = set(self._with(EXPANDED))
+        return self._expanded
+
+    @expanded.setter
+    def expanded(self, value: set[int]) -> None:
+        self._settle()
+        self._expanded = value
+
+    @property
+    def leaves(self) -> set[int]:
+        if self._leaves is None:
+            from sanctionwatch.trace._kernels import LEAF
+
+            self._leaves = set(self._with(LEAF))
+        return self._leaves
+
+    @leaves.setter
+    def leaves(self, value: set[int]) -> None:
+        self._settle()
+        self._leaves = value
+
+    def _settle(self) -> None:
+        """Build every dictionary from the arrays and drop them (before a change)."""
+        _ = (self.hop, self.arrival, self.expanded, self.leaves)
+        self._arrays = None
+
+    def copy(self) -> Reach:
+        """An independent copy (sharing the arrays, which are never changed in place)."""
+        if self._arrays is not None:
+            return Reach.from_arrays(
+                self.asset_id, self._arrays, dict(self.stopped), dict(self.inferred)
+            )
+        return Reach(
+            self.asset_id,
+            dict(self.hop),
+            dict(self.arrival),
+            set(self.expanded),
+            dict(self.stopped),
+            set(self.leaves),
+            dict(self.inferred),
+        )
 
     def merge(self, other: Reach) -> None:
+        """Add another reach: min hop and arrival, union of roles (as dictionaries would)."""
+        dicts = (self._hop, self._arrival, self._expanded, self._leaves)
+        if self._arrays is not None and other._arrays is not None and dicts == (None,) * 4:
+            self._arrays = self._arrays.merged(other._arrays)
+            self.stopped.update(other.stopped)
+            self.inferred.update(other.inferred)
+            return
+        self._settle()
         for k, h in other.hop.items():
             self.hop[k] = min(h, self.hop.get(k, h))
         for k, t in other.arrival.items():
@@ -184,76 +395,103 @@ def reach(
     ``exchange_nodes`` (sorted dense ids of exchange wallets), an unlabelled address whose
     every outgoing transfer goes to exchange wallets is taken for an exchange deposit
     address (the exchange sweeps it) and becomes an ``exchange`` terminal.
+
+    Rounds: the addresses improved in a round (fewer hops or an earlier arrival) are the next
+    frontier; the round follows the frontier's transfers at or after its arrival times
+    (``_kernels.reach_round``, on dense arrays over every address of the index). An address's
+    role (stop, hub, swept deposit) is decided the first time it is in a frontier.
     """
-    inferred: dict[int, str] = {}
-    hop: dict[int, int] = {s: h for s, (h, _) in starts.items()}
-    arrival: dict[int, int] = {s: t for s, (_, t) in starts.items()}
-    seed_set = set(hop)
+    from sanctionwatch.trace import _kernels as kern
+
+    labels = labelled or {}
+    n_starts = len(starts)
+    start_nodes = np.fromiter(starts, dtype=np.int64, count=n_starts)
+    start_hop = np.fromiter((h for h, _ in starts.values()), np.int64, n_starts)
+    start_t = np.fromiter((t for _, t in starts.values()), np.int64, n_starts)
+    listed = np.fromiter(stop, dtype=np.int64, count=len(stop))
     stopped: dict[int, str] = {}
-    expanded: set[int] = set()
-    leaves: set[int] = set()
-    frontier = np.array(sorted(seed_set), dtype=np.int64)
-    checked: set[int] = set()
+    inferred: dict[int, str] = {}
+    offsets = kern.out_offsets(index.key, len(index.ids))
+    hub = min(hub_degree, 2**62)
+    # roles to decide: not when nothing is listed, no address can be a hub (a degree is at
+    # most the number of transfers) and no deposit address is inferred
+    inferring = exchange_nodes is not None and len(exchange_nodes) > 0
+    roles = len(stop) > 0 or hub < index.n or inferring
+    full, dense = kern.acquire(len(index.ids))
+    label, flags = dense.label, dense.flags
+    flags[listed] = kern.LISTED
+    label[start_nodes] = kern.pack(start_hop, start_t)
+    flags[start_nodes] |= kern.SEED | kern.REACHED
+    found = [start_nodes]
+    frontier = np.unique(start_nodes)
     for _ in range(10 * hops + 10):
         if not len(frontier):
             break
-        # roles of newly reached addresses: stop category, unlabelled hub, hop limit
-        new = np.array([f for f in frontier.tolist() if f not in checked], dtype=np.int64)
-        if len(new):
-            deg = np.maximum(index.out_degree(new), index.in_degree(new))
-            for node, d in zip(new.tolist(), deg.tolist(), strict=True):
-                checked.add(node)
-                if node in seed_set:
-                    continue
-                if node in stop:
-                    stopped[node] = stop[node]
-                elif d > hub_degree:
-                    category = (labelled or {}).get(node)
-                    stopped[node] = UNLABELED_HUB if category is None else f"hub:{category}"
-            if exchange_nodes is not None and len(exchange_nodes):
-                for node, why in _swept_to_exchanges(index, new, exchange_nodes).items():
-                    if (
-                        node not in seed_set
-                        and node not in stopped
-                        and node not in (labelled or {})
-                    ):
-                        stopped[node] = "exchange"
-                        inferred[node] = why
-        go = np.array(
-            [f for f in frontier.tolist() if (f in seed_set or f not in stopped) and hop[f] < hops],
-            dtype=np.int64,
+        if not roles:
+            new = hits = frontier[:0]
+            by_list = np.zeros(0, dtype=bool)
+        else:
+            new, hits, by_list = kern.reach_roles(frontier, flags, offsets, index.in_offsets, hub)
+        for node, listed_here in zip(hits.tolist(), by_list.tolist(), strict=True):
+            if listed_here:
+                stopped[node] = stop[node]
+            else:
+                category = labels.get(node)
+                stopped[node] = UNLABELED_HUB if category is None else f"hub:{category}"
+        for node, why in _reach_inferred(index, new, flags, labels, exchange_nodes).items():
+            stopped[node] = "exchange"
+            inferred[node] = why
+            flags[node] |= kern.STOPPED
+        frontier, n_go = kern.reach_round(
+            index.key,
+            offsets,
+            index.dst,
+            index.asset,
+            asset_id,
+            frontier,
+            label,
+            dense.info,
+            flags,
+            hops,
         )
-        leaves.update(f for f in frontier.tolist() if f not in stopped and hop[f] >= hops)
-        if not len(go):
+        if not n_go:
             break
-        expanded.update(go.tolist())
-        after = np.array([arrival[g] for g in go.tolist()], dtype=np.int64)
-        lo, hi = index.out_ranges(go, after)
-        pos = expand_ranges(lo, hi)
-        pos = pos[index.asset[pos] == asset_id]
-        if not len(pos):
-            break
-        recipients = index.dst[pos].astype(np.int64)
-        when = index.t(pos)
-        sender_hop = np.array([hop[s] for s in index.src(pos).tolist()], dtype=np.int64)
-        # best (hop, time) per recipient in this round
-        order = np.lexsort((when, recipients))
-        recipients, when, sender_hop = recipients[order], when[order], sender_hop[order]
-        first = np.r_[True, recipients[1:] != recipients[:-1]]
-        best_t = when[first]
-        best_h = np.minimum.reduceat(sender_hop, np.flatnonzero(first)) + 1
-        improved = []
-        rounds = zip(recipients[first].tolist(), best_t.tolist(), best_h.tolist(), strict=True)
-        for r, t, h in rounds:
-            old_h, old_t = hop.get(r, int(NO_HOP)), arrival.get(r, int(NO_TIME))
-            if h < old_h or t < old_t:
-                hop[r] = min(h, old_h)
-                arrival[r] = min(t, old_t)
-                improved.append(r)
-        leaves.difference_update(r for r in improved if hop[r] < hops)
-        frontier = np.array(improved, dtype=np.int64)
-    leaves -= expanded
-    return Reach(asset_id, hop, arrival, expanded, stopped, leaves, inferred)
+        frontier.sort()
+        found.append(kern.settle_round(frontier, label, flags, hops))
+    nodes = np.concatenate(found)
+    f = flags[nodes]
+    f[(f & kern.EXPANDED) != 0] &= np.uint8(~kern.LEAF & 0xFF)  # leaves: never expanded
+    final = label[nodes]
+    arrival = kern.arrival_of(final)
+    # a start not reached earlier keeps its own arrival (the label holds it clamped)
+    head = arrival[:n_starts]
+    kept = head == np.clip(start_t, 0, kern.MASK32)
+    head[kept] = start_t[kept]
+    keep = kern.EXPANDED | kern.LEAF | kern.STOPPED | kern.SEED
+    arrays = ReachArrays(nodes, kern.hop_of(final).astype(np.int32), arrival, f & np.uint8(keep))
+    kern.release(full, dense, nodes, listed, only=("label", "info", "flags"))
+    return Reach.from_arrays(asset_id, arrays, stopped, inferred)
+
+
+def _reach_inferred(
+    index: TraceIndex,
+    new: I64,
+    flags: npt.NDArray[np.uint8],
+    labels: dict[int, str],
+    exchange_nodes: I64 | None,
+) -> dict[int, str]:
+    """Unlabelled swept deposit addresses among ``new`` (not seeds, not already stopped)."""
+    from sanctionwatch.trace import _kernels as kern
+
+    if exchange_nodes is None or not len(exchange_nodes):
+        return {}
+    nodes = new[(flags[new] & (kern.SEED | kern.STOPPED)) == 0]
+    swept, counts = _swept_mask(index, nodes, exchange_nodes)
+    return {
+        node: _swept_reason(count)
+        for node, count in zip(nodes[swept].tolist(), counts[swept].tolist(), strict=True)
+        if node not in labels
+    }
 
 
 def _hot_wallets(index: TraceIndex, exchange: list[int]) -> I64:
@@ -268,32 +506,48 @@ def _hot_wallets(index: TraceIndex, exchange: list[int]) -> I64:
 
 def _swept_to_exchanges(index: TraceIndex, nodes: I64, exchange_nodes: I64) -> dict[int, str]:
     """Nodes whose outgoing transfers (at least one) all go to exchange wallets."""
-    lo, hi = index.out_ranges(nodes, np.zeros(len(nodes), dtype=np.int64))
+    swept, counts = _swept_mask(index, nodes, exchange_nodes)
+    return {
+        node: _swept_reason(count)
+        for node, count in zip(nodes[swept].tolist(), counts[swept].tolist(), strict=True)
+    }
+
+
+def _swept_reason(count: int) -> str:
+    return (
+        f"unlabelled; all {count} outgoing transfer(s) go to one exchange wallet "
+        "(a swept deposit address)"
+    )
+
+
+def _swept_mask(
+    index: TraceIndex, nodes: I64, exchange_nodes: I64
+) -> tuple[npt.NDArray[np.bool_], I64]:
+    """(swept, out-degree) per node: ``_swept_to_exchanges``' rule, vectorized."""
+    from sanctionwatch.trace import _kernels as kern
+
+    nodes = np.asarray(nodes, dtype=np.int64)
+    offsets = kern.out_offsets(index.key, len(index.ids))
+    lo, hi = offsets[nodes], offsets[nodes + 1]
     counts = hi - lo
+    swept = np.zeros(len(nodes), dtype=bool)
+    has = counts > 0
+    if not has.any() or not len(exchange_nodes):
+        return swept, counts
     pos = expand_ranges(lo, hi)
-    if not len(pos):
-        return {}
-    owner = np.repeat(np.arange(len(nodes)), counts)
     dst = index.dst[pos].astype(np.int64)
     slot = np.minimum(np.searchsorted(exchange_nodes, dst), len(exchange_nodes) - 1)
-    to_exchange = exchange_nodes[slot] == dst
-    hits = np.bincount(owner, weights=to_exchange, minlength=len(nodes))
+    to_exchange = (exchange_nodes[slot] == dst).astype(np.int64)
+    # the out-ranges of the nodes with transfers are consecutive segments of ``pos``
+    starts = (np.cumsum(counts) - counts)[has]
+    hits = np.add.reduceat(to_exchange, starts)
     # one destination only: a deposit address is swept to one wallet of its exchange
-    lowest = np.full(len(nodes), np.iinfo(np.int64).max)
-    highest = np.full(len(nodes), -1)
-    np.minimum.at(lowest, owner, dst)
-    np.maximum.at(highest, owner, dst)
+    one = np.minimum.reduceat(dst, starts) == np.maximum.reduceat(dst, starts)
     # and a sweep gathers deposits: not more transfers out than in (a launderer paying an
     # exchange in chunks sends many transfers out of one inflow)
-    swept = (counts > 0) & (hits == counts) & (lowest == highest)
-    swept &= counts <= index.in_degree(nodes)
-    found: dict[int, str] = {}
-    for i in np.flatnonzero(swept).tolist():
-        found[int(nodes[i])] = (
-            f"unlabelled; all {int(counts[i])} outgoing transfer(s) go to one exchange wallet "
-            "(a swept deposit address)"
-        )
-    return found
+    n_out = counts[has]
+    swept[has] = (hits == n_out) & one & (n_out <= index.in_degree(nodes[has]))
+    return swept, counts
 
 
 # -- phase 2 -------------------------------------------------------------------------
@@ -314,35 +568,204 @@ def simulate(
     ``inject``: index positions with the dirty amount a link leg carries into the trace.
     ``reinjected`` positions (a mixer deposit put back into its pool) were already recorded
     as edges by the wave that found them: they taint the balance but are not edges again.
-    """
-    spec = MODELS[model]
-    seed_set = set(seeds)
-    injected = inject or {}
-    expanded = r.expanded
-    nodes = np.fromiter(expanded, dtype=np.int64, count=len(expanded))
-    out_lo, out_hi = index.out_ranges(nodes, np.zeros(len(nodes), dtype=np.int64))
-    outs = expand_ranges(out_lo, out_hi)
-    ins = (
-        np.concatenate([index.inflows(n) for n in nodes.tolist()]).astype(np.int64)
-        if len(nodes)
-        else np.zeros(0, dtype=np.int64)
-    )
-    pos = np.unique(np.concatenate([outs, ins]))
-    pos = pos[index.asset[pos] == r.asset_id]
-    src = index.src(pos)
-    t = index.t(pos)
-    amount = index.amount[pos]
-    sender_rank = np.array([r.hop.get(s, -1) for s in src.tolist()], dtype=np.int64)
-    order = np.lexsort((-amount, sender_rank, t))
-    pos, src, t, amount = pos[order], src[order], t[order], amount[order]
-    dst = index.dst[pos].astype(np.int64)
 
+    Events are ordered by (time, sender's hop, -amount, position). Before its arrival time an
+    expanded address cannot hold taint (the reach followed every transfer that could carry
+    it), so only its events from then on are listed and replayed (``_kernels``); and until
+    taint reaches an address, its balance matters to nobody: at that inflow its clean balance
+    is its whole history before it, replayed as clean value (balances never go below zero).
+    Should taint reach an address before its arrival all the same (a reach cut short), every
+    event is listed and replayed.
+    """
+    from sanctionwatch.trace import _kernels as kern
+
+    spec = MODELS[model]
     out = AssetTrace(r.asset_id, model)
+    arrays = r.arrays()
+    is_expanded = (arrays.flags & kern.EXPANDED) != 0
+    expanded = arrays.nodes[is_expanded]
+    if not len(expanded):
+        return out
+    code = kern.MODEL_CODES.get(model)
+    cutoff = arrays.arrival[is_expanded]
+    if code is None:  # a model without a kernel: the reference loop over the whole history
+        cutoff = np.full(len(expanded), kern.NO_CUTOFF, dtype=np.int64)
+    m = len(index.ids)
+    seed_set = set(seeds)
+    stopped = np.fromiter(r.stopped, dtype=np.int64, count=len(r.stopped))
+    seed_nodes = np.array(sorted(s for s in seed_set if 0 <= s < m), dtype=np.int64)
+    full, dense = kern.acquire(m)
+    dense.flags[stopped] |= kern.STOPPED
+    dense.flags[seed_nodes] |= kern.SEED
+    dense.slot[expanded] = np.arange(len(expanded), dtype=np.int32)
+    rank = np.where(arrays.hop == kern.NO_HOP, 0, arrays.hop.astype(np.int64) + 1) << 32
+    dense.info[arrays.nodes] = rank | kern.MASK32
+    injected = inject or {}
+    if code is not None:
+        _source_cutoffs(index, dense.slot, cutoff, seed_nodes, since_t, injected)
+    offsets = kern.out_offsets(index.key, m)
+    arrays_of_index = (
+        index.key,
+        offsets,
+        index.asset,
+        index.amount,
+        index.in_order,
+        index.in_offsets,
+    )
+    degree = offsets[expanded + 1] - offsets[expanded] + index.in_degree(expanded)
+    while True:
+        dense.info[expanded] = rank[is_expanded] | np.clip(cutoff, 0, kern.MASK32)
+        ev, src, amount, tr = kern.collect_events(
+            index.key,
+            offsets,
+            index.asset,
+            index.amount,
+            index.in_order,
+            index.in_offsets,
+            r.asset_id,
+            expanded,
+            cutoff,
+            dense.info,
+        )
+        ev, src, dst, t, amount = _event_order(index, ev, src, amount, tr)
+        if code is None:
+            events = (ev, src, dst, t, amount)
+            _replay_python(out, spec, r, events, injected, reinjected, seed_set, since_t, dust_abs)
+            break
+        inj_at, inj_value = _injected(ev, injected)
+        reinj = (
+            np.isin(ev, np.fromiter(reinjected, dtype=np.int64, count=len(reinjected)))
+            if reinjected
+            else np.zeros(len(ev), dtype=bool)
+        )
+        res = kern.replay(
+            code,
+            ev,
+            src,
+            dst,
+            t,
+            amount,
+            inj_value,
+            inj_at,
+            reinj,
+            dense.slot,
+            dense.flags,
+            cutoff,
+            since_t,
+            dust_abs,
+            arrays_of_index,
+            dense.info,
+            r.asset_id,
+            int(degree.max()),
+        )
+        sums, edge, dirty, absorbed, tainted, first, terminal, t_order, term_order, new = res
+        dense.slot[new] = -1
+        if sums[3] > 0.0:  # taint before an arrival time: replay everything
+            cutoff = np.full(len(expanded), kern.NO_CUTOFF, dtype=np.int64)
+            continue
+        slot_node = np.concatenate([expanded, new])
+        tainted_nodes = slot_node[t_order].tolist()
+        tainted_edges = edge > 0.0
+        out.source, out.below_dust, out.hop_limit = (float(v) for v in sums[:3])
+        out.edges = dict(zip(ev[tainted_edges].tolist(), edge[tainted_edges].tolist(), strict=True))
+        out.tainted_in = dict(zip(tainted_nodes, tainted[t_order].tolist(), strict=True))
+        out.first_edge = dict(zip(tainted_nodes, first[t_order].tolist(), strict=True))
+        out.terminal = dict(
+            zip(slot_node[term_order].tolist(), terminal[term_order].tolist(), strict=True)
+        )
+        holding = dirty > 0.0
+        out.held_at = dict(zip(expanded[holding].tolist(), dirty[holding].tolist(), strict=True))
+        out.held = sum(out.held_at.values())
+        out.absorbed = sum(absorbed.tolist())
+        break
+    dense.reset(arrays.nodes, ("info",))
+    dense.reset(np.concatenate([stopped, seed_nodes]), ("flags",))
+    dense.reset(expanded, ("slot",))
+    kern.release(full, dense)
+    return out
+
+
+def _source_cutoffs(
+    index: TraceIndex,
+    slot: npt.NDArray[np.int32],
+    cutoff: I64,
+    seeds: I64,
+    since_t: int,
+    injected: dict[int, float],
+) -> None:
+    """Lower the cutoffs so that no event that is a taint source (a seed's inflow since
+    ``since_t``, a link leg) falls before the cutoff of an expanded end, whatever the reach
+    said: the replay then keeps every such event."""
+    expanded_seeds = seeds[slot[seeds] >= 0]
+    cutoff[slot[expanded_seeds]] = np.minimum(cutoff[slot[expanded_seeds]], since_t)
+    legs = np.fromiter(injected, dtype=np.int64, count=len(injected))
+    inflows = [index.inflows(s).astype(np.int64) for s in seeds[slot[seeds] < 0].tolist()]
+    received = np.concatenate([np.zeros(0, dtype=np.int64), *inflows])
+    received = received[index.t(received) >= since_t]
+    events = np.concatenate([legs, received])
+    if not len(events):
+        return
+    when = index.t(events)
+    for end in (index.src(events), index.dst[events]):
+        at = slot[end]
+        np.minimum.at(cutoff, at[at >= 0], when[at >= 0])
+
+
+def _event_order(
+    index: TraceIndex, pos: I64, src: I64, amount: F64, tr: I64
+) -> tuple[I64, I64, I64, I64, F64]:
+    """The events by (time, sender rank, -amount, position), given ``tr`` = time << 32 |
+    sender rank + 1: (position, sender, receiver, time, amount)."""
+    from sanctionwatch.trace import _kernels as kern
+
+    n = len(pos)
+    rank = tr & kern.MASK32
+    if n < 2**24 and (not n or int(rank.max()) < 256):
+        packed = tr >> 32
+        packed <<= 32
+        packed |= rank << 24
+        packed |= np.arange(n, dtype=np.int64)
+        packed.sort()
+        return kern.order_events(packed, pos, src, amount, index.dst)  # type: ignore[no-any-return]
+    t = tr >> 32
+    order = np.lexsort((pos, -amount, rank, t))
+    pos = pos[order]
+    return pos, src[order], index.dst[pos].astype(np.int64), t[order], amount[order]
+
+
+def _injected(ev: I64, injected: dict[int, float]) -> tuple[npt.NDArray[np.bool_], F64]:
+    """Per event: is it a link leg's injected position, and its dirty amount."""
+    value = np.zeros(len(ev), dtype=np.float64)
+    if not injected or not len(ev):
+        return np.zeros(len(ev), dtype=bool), value
+    keys = np.fromiter(injected, dtype=np.int64, count=len(injected))
+    values = np.fromiter(injected.values(), dtype=np.float64, count=len(injected))
+    by = np.argsort(keys)
+    keys, values = keys[by], values[by]
+    slot = np.minimum(np.searchsorted(keys, ev), len(keys) - 1)
+    hit = keys[slot] == ev
+    value[hit] = values[slot[hit]]
+    return hit, value
+
+
+def _replay_python(
+    out: AssetTrace,
+    spec: TaintModel,
+    r: Reach,
+    events: tuple[I64, I64, I64, I64, F64],
+    injected: dict[int, float],
+    reinjected: set[int] | frozenset[int],
+    seeds: Iterable[int],
+    since_t: int,
+    dust_abs: float,
+) -> None:
+    """The model loop in Python over every event of the expanded addresses, in order (the
+    reference ``_kernels.replay`` follows; used for models it does not know)."""
+    seed_set = set(seeds)
+    expanded = r.expanded
     balances: dict[int, Balance] = {n: Balance() for n in expanded}
     deposit, spend = spec.deposit, spec.spend
-    for p, s, d, tt, x in zip(
-        pos.tolist(), src.tolist(), dst.tolist(), t.tolist(), amount.tolist(), strict=True
-    ):
+    for p, s, d, tt, x in zip(*(a.tolist() for a in events), strict=True):
         if p in injected:  # a link leg: comes from a service outside this trace
             dirty = min(injected[p], x)
             out.source += dirty
@@ -370,7 +793,6 @@ def simulate(
     out.held_at = {n: b.dirty for n, b in balances.items() if b.dirty > 0.0}
     out.held = sum(out.held_at.values())
     out.absorbed = sum(b.absorbed for b in balances.values())
-    return out
 
 
 # -- the public entry point ----------------------------------------------------------
@@ -439,6 +861,7 @@ def trace(
     if store is None:
         raise InputError("trace needs the store for labels and evidence.")
     seed_ids = _resolve_seeds(store, seeds)
+    utxo_seeds = _utxo_seed_outputs(store, seed_ids, since, seed_role)
     index = source if isinstance(source, TraceIndex) else TraceIndex.build(store)
     dense_seeds = index.dense(seed_ids)
     dense_seeds = dense_seeds[dense_seeds >= 0]
@@ -490,8 +913,10 @@ def trace(
         runs[m] = _run_model(
             store, index, m, waves, reach_of, dust_abs, follow_links, link_window, dust
         )
-        if follow_links:
-            _trace_utxo_legs(store, runs[m], m, hops, stop_set, hub_degree, dust, utxo_indexes)
+        if follow_links or utxo_seeds:
+            _trace_utxo_legs(
+                store, runs[m], m, hops, stop_set, hub_degree, dust, utxo_indexes, utxo_seeds
+            )
     merged_reach: dict[int, Reach] = {}
     for r in reach_cache.values():
         if r.asset_id in merged_reach:
@@ -635,12 +1060,15 @@ def _trace_utxo_legs(
     hub_degree: int,
     dust: float,
     indexes: dict[str, Any],
+    seed_outputs: dict[str, list[tuple[str, int, float]]] | None = None,
 ) -> None:
-    """Trace the legs that landed on UTXO chains, output by output (``trace.utxo``)."""
+    """Trace the legs that landed on UTXO chains, and the outputs UTXO seeds received,
+    output by output (``trace.utxo``)."""
     from sanctionwatch.trace.utxo import UtxoIndex, UtxoInjection, trace_utxo
 
     legs = [lk for lk in run.links if lk.txid is not None and lk.vout is not None]
-    if not legs:
+    seed_outputs = seed_outputs or {}
+    if not legs and not seed_outputs:
         return
     stop = {
         int(a): str(c)
@@ -649,7 +1077,7 @@ def _trace_utxo_legs(
         ).fetchall()
         if c in stop_set
     }
-    by_chain: dict[str, list[Link]] = {}
+    by_chain: dict[str, list[Link]] = {chain: [] for chain in seed_outputs}
     for lk in legs:
         by_chain.setdefault(lk.out_chain, []).append(lk)
     for chain, chain_legs in by_chain.items():
@@ -664,6 +1092,10 @@ def _trace_utxo_legs(
                 link={"kind": lk.kind, "confidence": round(lk.confidence, 4)},
             )
             for lk in chain_legs
+        ]
+        injections += [
+            UtxoInjection(txid, vout, value, hop=0)
+            for txid, vout, value in seed_outputs.get(chain, [])
         ]
         total = sum(i.dirty for i in injections)
         result = trace_utxo(
@@ -711,6 +1143,39 @@ def _category_map(store: Store, index: TraceIndex) -> dict[int, str]:
         return {}
     dense = index.dense([r[0] for r in rows]).tolist()
     return {d: r[1] for d, r in zip(dense, rows, strict=True) if d >= 0}
+
+
+def _utxo_seed_outputs(
+    store: Store, seed_ids: list[int], since: datetime | None, seed_role: str
+) -> dict[str, list[tuple[str, int, float]]]:
+    """Seeds on UTXO chains: the outputs they received since ``since`` (thief's addresses),
+    or the outputs of transactions they paid into since then (victims), per chain."""
+    utxo_chains = [c.name for c in CHAINS.values() if c.model == "utxo"]
+    after = since.replace(tzinfo=None) if since is not None and since.tzinfo else since
+    if seed_role == "sender":
+        sql = """
+            SELECT o.chain, o.txid, o.vout, o.value::DOUBLE FROM utxo_outputs o
+            WHERE o.chain IN (SELECT unnest(?::VARCHAR[]))
+              AND o.txid IN (SELECT txid FROM utxo_inputs
+                             WHERE address_id IN (SELECT unnest(?::BIGINT[])))
+              AND (o.address_id IS NULL OR o.address_id NOT IN (SELECT unnest(?::BIGINT[])))
+              AND (?::TIMESTAMP IS NULL OR o.block_time >= ?::TIMESTAMP)
+            ORDER BY o.block_time, o.txid, o.vout
+        """
+        params: list[Any] = [utxo_chains, seed_ids, seed_ids, after, after]
+    else:
+        sql = """
+            SELECT o.chain, o.txid, o.vout, o.value::DOUBLE FROM utxo_outputs o
+            WHERE o.chain IN (SELECT unnest(?::VARCHAR[]))
+              AND o.address_id IN (SELECT unnest(?::BIGINT[]))
+              AND (?::TIMESTAMP IS NULL OR o.block_time >= ?::TIMESTAMP)
+            ORDER BY o.block_time, o.txid, o.vout
+        """
+        params = [utxo_chains, seed_ids, after, after]
+    found: dict[str, list[tuple[str, int, float]]] = {}
+    for chain, txid, vout, value in store.con.execute(sql, params).fetchall():
+        found.setdefault(str(chain), []).append((str(txid), int(vout), float(value)))
+    return found
 
 
 def _victim_outflows(

@@ -1,0 +1,807 @@
+"""Compiled loops of the trace engine (numba) and the dense arrays they work on.
+
+``engine.reach`` and ``engine.simulate`` keep their Python-level logic (rounds, roles,
+dictionaries of the result); the per-transfer work runs here:
+
+- ``reach_roles`` / ``reach_round`` / ``settle_round``: one frontier round of the
+  time-respecting search, label-correcting in place on one packed (hop, arrival) label per
+  address of the index;
+- ``collect_events``: the events of the expanded addresses from their arrival on;
+- ``order_events``: the engine's event order (time, sender hop, -amount, position) from one
+  sort of packed keys, ties of time and sender hop ordered here;
+- ``replay``: the taint models' hot loop over those events (``models`` is the reference: the
+  arithmetic is the same, statement by statement); an address's balance is only built
+  (``_balance_before``: its history replayed as clean value) when taint first reaches it.
+
+Dense arrays of one entry per address are taken from a small pool (``acquire``) and handed
+back reset (``release``): allocating them per call costs more than a whole small trace
+(page faults: ~20 ms per 100 MB). Where each address's outgoing transfers start is cached
+per index (``out_offsets``, 8 bytes per address). Every kernel is compiled on first use and
+cached on disk (``cache=True``): about 5 s once per install (or change of this file), then
+~0.3 s to load in a new process.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+from sanctionwatch.trace.models import EPS
+
+I32 = npt.NDArray[np.int32]
+I64 = npt.NDArray[np.int64]
+U8 = npt.NDArray[np.uint8]
+
+NO_HOP = 2**30
+NO_CUTOFF = -(2**62)  # a cutoff before any event: every event of the address is listed
+NO_LABEL = (NO_HOP << 32) | 0xFFFFFFFF
+MARK_LABEL = -(2**63)  # bit 63 of a label: listed as improved in this round
+NO_INFO = 0xFFFFFFFF  # not reached (sender rank -1), not expanded
+MASK32 = 0xFFFFFFFF
+BIG_T = 2**40
+
+# bits of the dense ``flags`` array (reach) and of ``ReachArrays.flags``
+REACHED = 1
+CHECKED = 2
+STOPPED = 4
+EXPANDED = 8
+LEAF = 16
+SEED = 32
+LISTED = 64  # scratch: of a stop category
+
+# model codes of ``replay``
+HAIRCUT, POISON, TIHO, FIFO, LIFO = 0, 1, 2, 3, 4
+MODEL_CODES = {"haircut": HAIRCUT, "poison": POISON, "tiho": TIHO, "fifo": FIFO, "lifo": LIFO}
+
+_njit = numba.njit(cache=True, nogil=True)
+
+
+# -- dense scratch arrays ---------------------------------------------------------------
+@dataclass(slots=True)
+class Scratch:
+    """One entry per address; between uses every entry holds its array's sentinel."""
+
+    label: I64  # reach: ``pack(hop, arrival)``; NO_LABEL
+    info: I64  # simulate: ``(hop + 1) << 32 | cutoff`` (``collect_events``); reach: ``done``
+    flags: U8  # 0
+    slot: I32  # simulate: expanded address -> its index; -1
+
+    @classmethod
+    def new(cls, m: int) -> Scratch:
+        return cls(
+            np.full(m, NO_LABEL, dtype=np.int64),
+            np.full(m, NO_INFO, dtype=np.int64),
+            np.zeros(m, dtype=np.uint8),
+            np.full(m, -1, dtype=np.int32),
+        )
+
+    def view(self, m: int) -> Scratch:
+        return Scratch(self.label[:m], self.info[:m], self.flags[:m], self.slot[:m])
+
+    def reset(self, touched: I64, only: tuple[str, ...] = ()) -> None:
+        if not only or "label" in only:
+            self.label[touched] = NO_LABEL
+        if not only or "info" in only:
+            self.info[touched] = NO_INFO
+        if not only or "flags" in only:
+            self.flags[touched] = 0
+        if not only or "slot" in only:
+            self.slot[touched] = -1
+
+
+def pack(hop: I64, arrival: I64) -> I64:
+    """Reach labels: hop in bits 32-62, arrival in bits 0-31 clamped to [0, 2**32 - 1] (index
+    times are in [0, 2**31): the clamped value compares with them as the exact one does)."""
+    return (hop << 32) | np.clip(arrival, 0, MASK32)
+
+
+def hop_of(label: I64) -> I64:
+    return (label >> 32) & 0x7FFFFFFF
+
+
+def arrival_of(label: I64) -> I64:
+    return label & MASK32
+
+
+_POOL: list[Scratch] = []
+_POOL_LOCK = threading.Lock()
+_POOL_SIZE = 2  # concurrent users beyond this allocate (and drop) their own
+
+
+def acquire(m: int) -> tuple[Scratch, Scratch]:
+    """(the pooled arrays, their view of length ``m``); every entry at its sentinel."""
+    with _POOL_LOCK:
+        while _POOL:
+            full = _POOL.pop()
+            if len(full.label) >= m:
+                return full, full.view(m)
+    full = Scratch.new(max(m, 1))
+    return full, full.view(m)
+
+
+def release(full: Scratch, view: Scratch, *touched: I64, only: tuple[str, ...] = ()) -> None:
+    """Reset the entries the user wrote (every index it touched, in the arrays ``only``, by
+    default all) and pool them."""
+    for t in touched:
+        if len(t):
+            view.reset(t, only)
+    with _POOL_LOCK:
+        if len(_POOL) < _POOL_SIZE:
+            _POOL.append(full)
+
+
+# -- where each address's outgoing transfers start --------------------------------------
+_OFFSETS: dict[int, tuple[weakref.ref[I64], I64]] = {}
+
+
+def out_offsets(key: I64, m: int) -> I64:
+    """``offsets[d]:offsets[d + 1]``: the outgoing transfers of address d in ``key`` (sorted
+    ``sender << 32 | t``). Cached per key array (8 bytes per address, not part of the index):
+    a lookup instead of two binary searches over every transfer (~200 ns each at 7M)."""
+    entry = _OFFSETS.get(id(key))
+    if entry is not None and entry[0]() is key and len(entry[1]) == m + 1:
+        return entry[1]
+    offsets = _count_offsets(key, m)
+    ident = id(key)
+    _OFFSETS[ident] = (weakref.ref(key, lambda _: _OFFSETS.pop(ident, None)), offsets)
+    return offsets  # type: ignore[no-any-return]
+
+
+@_njit
+def _count_offsets(key, m):  # type: ignore[no-untyped-def]
+    offsets = np.zeros(m + 1, np.int64)
+    for p in range(len(key)):
+        offsets[(key[p] >> 32) + 1] += 1
+    for d in range(m):
+        offsets[d + 1] += offsets[d]
+    return offsets
+
+
+@_njit
+def _first_at(key, lo, hi, node, t):  # type: ignore[no-untyped-def]
+    """First position in [lo, hi) (node's outgoing transfers) at time >= t."""
+    if t <= 0:
+        return lo
+    target = (node << 32) | min(t, MASK32)
+    if hi - lo <= 16:  # a few transfers: one cache line or two, no dependent loads
+        while lo < hi and key[lo] < target:
+            lo += 1
+        return lo
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if key[mid] < target:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+# -- phase 1 ----------------------------------------------------------------------------
+@_njit
+def reach_roles(frontier, flags, offsets, in_offsets, hub_degree):  # type: ignore[no-untyped-def]
+    """Roles of the frontier's addresses not seen in a frontier before (``new``, marked
+    CHECKED): a listed one (LISTED: of a stop category) or a hub (in- or out-degree above
+    ``hub_degree``) is STOPPED, unless it is a start. Returns (new, stopped here, listed)."""
+    n = len(frontier)
+    new = np.empty(n, np.int64)
+    hits = np.empty(n, np.int64)
+    listed = np.empty(n, np.bool_)
+    k = 0
+    h = 0
+    for i in range(n):
+        g = frontier[i]
+        f = flags[g]
+        if f & CHECKED:
+            continue
+        flags[g] = f | CHECKED
+        new[k] = g
+        k += 1
+        if f & SEED:
+            continue
+        if f & LISTED:
+            listed[h] = True
+        else:
+            degree = max(offsets[g + 1] - offsets[g], in_offsets[g + 1] - in_offsets[g])
+            if degree <= hub_degree:
+                continue
+            listed[h] = False
+        flags[g] |= STOPPED
+        hits[h] = g
+        h += 1
+    return new[:k], hits[:h], listed[:h]
+
+
+@_njit
+def reach_round(key, offsets, dst, asset, asset_id, frontier, label, done, flags, hops):  # type: ignore[no-untyped-def]
+    """One round: the frontier's addresses not stopped are expanded below the hop limit
+    (else they are leaves); their transfers at or after their arrival lower the recipients'
+    labels (hop, arrival: see ``pack``) in place, marked. Returns (the improved recipients,
+    unsorted, each once; how many addresses were expanded); then ``settle_round``.
+
+    Senders' labels are read before any update: the round is synchronous, as if the best
+    (hop, time) per recipient were taken over the round and then compared. One 8-byte label
+    per address: a scanned transfer costs one random access. ``done``: the label an address
+    was last expanded with; expanded again with the same hop (an earlier arrival only), it
+    only follows its transfers before the earlier expansion's arrival (the rest gave their
+    recipients nothing new).
+    """
+    n = len(frontier)
+    lo = np.empty(n, np.int64)
+    hi = np.empty(n, np.int64)
+    nxt = np.empty(n, np.int64)
+    n_go = 0
+    total = 0
+    for i in range(n):
+        g = frontier[i]
+        f = flags[g]
+        if f & STOPPED:  # never a start
+            continue
+        w = label[g]
+        h = (w >> 32) & 0x7FFFFFFF
+        if h >= hops:
+            flags[g] = f | LEAF
+            continue
+        hi[n_go] = offsets[g + 1]
+        lo[n_go] = _first_at(key, offsets[g], hi[n_go], g, w & MASK32)
+        if f & EXPANDED and ((done[g] >> 32) & 0x7FFFFFFF) == h:
+            hi[n_go] = _first_at(key, lo[n_go], hi[n_go], g, done[g] & MASK32)
+        flags[g] = f | EXPANDED
+        done[g] = w
+        nxt[n_go] = h + 1
+        total += hi[n_go] - lo[n_go]
+        n_go += 1
+    out = np.empty(min(total, len(label)), np.int64)
+    k = 0
+    for i in range(n_go):
+        h = nxt[i]
+        for p in range(lo[i], hi[i]):
+            if asset[p] != asset_id:
+                continue
+            r = dst[p]
+            t = key[p] & MASK32
+            w = label[r]
+            old_h = (w >> 32) & 0x7FFFFFFF
+            old_t = w & MASK32
+            if h < old_h or t < old_t:
+                label[r] = MARK_LABEL | (min(h, old_h) << 32) | min(t, old_t)
+                if w >= 0:  # not listed yet
+                    out[k] = r
+                    k += 1
+    return out[:k], n_go
+
+
+@_njit
+def settle_round(improved, label, flags, hops):  # type: ignore[no-untyped-def]
+    """After ``reach_round``: unmark the improved labels, mark first reached addresses
+    REACHED (returned), and improved ones below the hop limit no longer leaves."""
+    k = len(improved)
+    first = np.empty(k, np.int64)
+    m = 0
+    for j in range(k):
+        r = improved[j]
+        w = label[r] & ~MARK_LABEL
+        label[r] = w
+        f = flags[r]
+        if (f & REACHED) == 0:
+            f |= REACHED
+            first[m] = r
+            m += 1
+        if ((w >> 32) & 0x7FFFFFFF) < hops:
+            f &= ~LEAF
+        flags[r] = f
+    return first[:m]
+
+
+# -- phase 2: events --------------------------------------------------------------------
+@_njit
+def _before(a, b, rank, neg, pkey):  # type: ignore[no-untyped-def]
+    """Event a before event b: (sender hop, -amount, position, outflow before inflow)."""
+    if rank[a] != rank[b]:
+        return rank[a] < rank[b]
+    if neg[a] != neg[b]:
+        return neg[a] < neg[b]
+    return pkey[a] < pkey[b]
+
+
+@_njit
+def _sort_run(idx, lo, hi, rank, neg, pkey):  # type: ignore[no-untyped-def]
+    """Sort ``idx[lo:hi]`` (indices into the key arrays) by ``_before``, in place: insertion
+    sort for a few, heapsort beyond (keys are unique; numba's own sorts take seconds to
+    compile)."""
+    if hi - lo <= 32:
+        for i in range(lo + 1, hi):
+            v = idx[i]
+            j = i - 1
+            while j >= lo and _before(v, idx[j], rank, neg, pkey):
+                idx[j + 1] = idx[j]
+                j -= 1
+            idx[j + 1] = v
+        return
+    n = hi - lo
+    for start in range(n // 2 - 1, -1, -1):
+        _sift(idx, lo, start, n, rank, neg, pkey)
+    for end in range(n - 1, 0, -1):
+        idx[lo], idx[lo + end] = idx[lo + end], idx[lo]
+        _sift(idx, lo, 0, end, rank, neg, pkey)
+
+
+@_njit
+def _sift(idx, lo, root, n, rank, neg, pkey):  # type: ignore[no-untyped-def]
+    """Max-heap sift-down of ``idx[lo + root]`` within ``idx[lo:lo + n]`` (order ``_before``)."""
+    while True:
+        child = 2 * root + 1
+        if child >= n:
+            return
+        if child + 1 < n and _before(idx[lo + child], idx[lo + child + 1], rank, neg, pkey):
+            child += 1
+        if not _before(idx[lo + root], idx[lo + child], rank, neg, pkey):
+            return
+        idx[lo + root], idx[lo + child] = idx[lo + child], idx[lo + root]
+        root = child
+
+
+@_njit
+def _clean_spend(b, x, haircut):  # type: ignore[no-untyped-def]
+    """What a clean balance holds after paying ``x`` (the models' arithmetic when dirty = 0)."""
+    if haircut:
+        if b <= EPS:
+            return b
+        b -= min(x, b)
+        if b <= EPS:
+            return 0.0
+        return b
+    return b - min(x, b)
+
+
+@_njit
+def collect_events(  # type: ignore[no-untyped-def]
+    key, offsets, asset, amount, in_order, in_offsets, asset_id, nodes, cutoff, info
+):
+    """The events of the expanded addresses ``nodes`` at or after their cutoffs: each
+    address's outflows from its cutoff, and its inflows from its cutoff that the sender does
+    not list (a sender lists its outflows at or after its own cutoff). ``info`` per address:
+    ``(hop + 1) << 32`` (0: no hop, sender rank -1) ``| cutoff`` clamped to [0, 2**32 - 1]
+    for an expanded address, else 2**32 - 1 (one random access per inflow for both).
+
+    Returns per event (unordered): position, sender, amount, ``t << 32 | rank + 1``. An
+    address's events before its cutoff are not read here (see ``replay``); its inflows are
+    read from the last back to the cutoff, so no search is needed.
+    """
+    n = len(nodes)
+    o_cut = np.empty(n, np.int64)
+    total = 0
+    for i in range(n):
+        x = nodes[i]
+        o_cut[i] = _first_at(key, offsets[x], offsets[x + 1], x, cutoff[i])
+        total += (offsets[x + 1] - o_cut[i]) + (in_offsets[x + 1] - in_offsets[x])
+    events = np.empty(total, np.int64)
+    ev_src = np.empty(total, np.int64)
+    ev_x = np.empty(total, np.float64)
+    ev_tr = np.empty(total, np.int64)
+    k = 0
+    for i in range(n):
+        x = nodes[i]
+        own = info[x] >> 32
+        for p in range(o_cut[i], offsets[x + 1]):
+            if asset[p] == asset_id:
+                events[k] = p
+                ev_src[k] = x
+                ev_x[k] = amount[p]
+                ev_tr[k] = ((key[p] & MASK32) << 32) | own
+                k += 1
+        c = cutoff[i]
+        for q in range(in_offsets[x + 1] - 1, in_offsets[x] - 1, -1):
+            e = in_order[q]
+            ke = key[e]
+            t = ke & MASK32
+            if t < c:
+                break
+            if asset[e] != asset_id:
+                continue
+            sender = ke >> 32
+            w = info[sender]
+            if t >= (w & MASK32):
+                continue  # the sender lists it
+            events[k] = e
+            ev_src[k] = sender
+            ev_x[k] = amount[e]
+            ev_tr[k] = (t << 32) | (w >> 32)
+            k += 1
+    return events[:k], ev_src[:k], ev_x[:k], ev_tr[:k]
+
+
+@_njit
+def _balance_before(  # type: ignore[no-untyped-def]
+    key, offsets, asset, amount, in_order, in_offsets, info, asset_id, x, until, haircut, buf
+):
+    """Address x's balance just before the event ``until`` = (t, sender rank, -amount, 2 *
+    position + 1: one of its inflows) in the engine's order, all its earlier events replayed
+    as clean value: inflows add, outflows pay what there is (the models' arithmetic when
+    dirty = 0). ``buf``: (rank, -amount, 2 * position [+ 1 for an inflow], value) scratch."""
+    t_e, rank_e, neg_e, pkey_e = until
+    rank, neg, pkey, val, idx = buf
+    own = (info[x] >> 32) - 1
+    p = offsets[x]
+    oc = _first_at(key, p, offsets[x + 1], x, t_e + 1)
+    q = in_offsets[x]
+    b = in_offsets[x + 1]
+    bal = 0.0
+    while True:
+        while p < oc and asset[p] != asset_id:
+            p += 1
+        t_in = BIG_T
+        while q < b:
+            e = in_order[q]
+            te = key[e] & MASK32
+            if te > t_e:
+                break
+            if asset[e] == asset_id:
+                t_in = te
+                break
+            q += 1
+        if p >= oc and t_in == BIG_T:
+            break
+        t = min((key[p] & MASK32) if p < oc else BIG_T, t_in)
+        m = 0
+        while p < oc and (key[p] & MASK32) == t:
+            if asset[p] == asset_id:
+                rank[m] = own
+                neg[m] = -amount[p]
+                pkey[m] = 2 * p
+                val[m] = -amount[p]
+                m += 1
+            p += 1
+        while q < b:
+            e = in_order[q]
+            if (key[e] & MASK32) != t:
+                break
+            if asset[e] == asset_id:
+                rank[m] = (info[key[e] >> 32] >> 32) - 1
+                neg[m] = -amount[e]
+                pkey[m] = 2 * e + 1
+                val[m] = amount[e]
+                m += 1
+            q += 1
+        if m > 1:
+            for k in range(m):
+                idx[k] = k
+            _sort_run(idx, 0, m, rank, neg, pkey)
+        else:
+            idx[0] = 0
+        for k in range(m):
+            j = idx[k]
+            if t == t_e:  # the event's own second: only what comes before it
+                if rank[j] != rank_e:
+                    if rank[j] > rank_e:
+                        break
+                elif neg[j] != neg_e:
+                    if neg[j] > neg_e:
+                        break
+                elif pkey[j] >= pkey_e:
+                    break
+            v = val[j]
+            bal = bal + v if v > 0 else _clean_spend(bal, -v, haircut)
+        if t == t_e:
+            break
+    return bal
+
+
+@_njit
+def order_events(packed, pos, src, amount, dst):  # type: ignore[no-untyped-def]
+    """The events in the engine's order from ``packed`` (sorted (t, rank + 1, index) keys,
+    the index in the low 24 bits): runs of equal (t, rank) ordered by (-amount, position).
+    Returns (position, sender, receiver, time, amount) in that order."""
+    n = len(packed)
+    o_pos = np.empty(n, np.int64)
+    o_src = np.empty(n, np.int64)
+    o_t = np.empty(n, np.int64)
+    o_x = np.empty(n, np.float64)
+    for i in range(n):
+        j = packed[i] & 0xFFFFFF
+        o_pos[i] = pos[j]
+        o_src[i] = src[j]
+        o_t[i] = packed[i] >> 32
+        o_x[i] = amount[j]
+    i = 0
+    while i < n:
+        j = i + 1
+        head = packed[i] >> 24
+        while j < n and (packed[j] >> 24) == head:
+            j += 1
+        if j - i > 1:
+            _sort_by_amount(o_pos, o_src, o_x, i, j)
+        i = j
+    o_dst = np.empty(n, np.int64)
+    for i in range(n):
+        o_dst[i] = dst[o_pos[i]]
+    return o_pos, o_src, o_dst, o_t, o_x
+
+
+@_njit
+def _sort_by_amount(pos, src, x, lo, hi):  # type: ignore[no-untyped-def]
+    """Sort [lo, hi) of the three arrays by (-amount, position)."""
+    if hi - lo <= 32:
+        for i in range(lo + 1, hi):
+            p, s, v = pos[i], src[i], x[i]
+            j = i - 1
+            while j >= lo and (x[j] < v or (x[j] == v and pos[j] > p)):
+                pos[j + 1] = pos[j]
+                src[j + 1] = src[j]
+                x[j + 1] = x[j]
+                j -= 1
+            pos[j + 1] = p
+            src[j + 1] = s
+            x[j + 1] = v
+        return
+    n = hi - lo
+    idx = np.empty(n, np.int64)
+    rank = np.zeros(n, np.int64)
+    neg = np.empty(n, np.float64)
+    pkey = np.empty(n, np.int64)
+    old_src = np.empty(n, np.int64)
+    for i in range(n):
+        idx[i] = i
+        neg[i] = -x[lo + i]
+        pkey[i] = pos[lo + i]
+        old_src[i] = src[lo + i]
+    _sort_run(idx, 0, n, rank, neg, pkey)
+    for i in range(n):
+        j = idx[i]
+        pos[lo + i] = pkey[j]
+        src[lo + i] = old_src[j]
+        x[lo + i] = -neg[j]
+
+
+# -- phase 2: the models ----------------------------------------------------------------
+@_njit
+def _take(lot_amt, lot_dirty, nxt, prv, head, tail, i, amount, from_front):  # type: ignore[no-untyped-def]
+    """``models._take`` on address i's lot list (a linked list); returns (dirty out, paid)."""
+    need = amount
+    out = 0.0
+    while need > EPS:
+        lot = head[i] if from_front else tail[i]
+        if lot < 0:
+            break
+        if lot_amt[lot] <= need + EPS:
+            out += lot_dirty[lot]
+            need -= lot_amt[lot]
+            if from_front:
+                head[i] = nxt[lot]
+                if head[i] < 0:
+                    tail[i] = -1
+                else:
+                    prv[head[i]] = -1
+            else:
+                tail[i] = prv[lot]
+                if tail[i] < 0:
+                    head[i] = -1
+                else:
+                    nxt[tail[i]] = -1
+        else:
+            share = lot_dirty[lot] * (need / lot_amt[lot])
+            out += share
+            lot_amt[lot] -= need
+            lot_dirty[lot] -= share
+            need = 0.0
+    return out, amount - max(need, 0.0)
+
+
+@_njit
+def replay(  # type: ignore[no-untyped-def]
+    model,
+    ev_pos,
+    ev_src,
+    ev_dst,
+    ev_t,
+    ev_x,
+    ev_inj,
+    ev_is_inj,
+    ev_reinj,
+    slot,
+    flags,
+    cutoff,
+    since_t,
+    dust_abs,
+    index_arrays,
+    info,
+    asset_id,
+    longest,
+):
+    """The loop of ``engine.simulate`` over ordered events (see there), for one model.
+
+    Slots 0..len(cutoff)-1 are the expanded addresses (``slot`` maps dense ids to them);
+    other receivers of taint get slots from there on, written into ``slot`` (the caller
+    resets them: ``new_nodes``). An expanded address's balance only matters once taint
+    reaches it: until then its events are skipped, and at that inflow its clean balance is
+    the replay of its whole history before it (``_balance_before``, on ``index_arrays`` =
+    key, offsets, asset, amount, in_order, in_offsets). Taint reaching an address before its
+    cutoff (its events before it are not all listed) sets ``sums[3]``: the caller then
+    replays without cutoffs.
+    """
+    key, offsets, asset, amount, in_order, in_offsets = index_arrays
+    haircut = model == HAIRCUT
+    buf = (
+        np.empty(longest, np.int64),
+        np.empty(longest, np.float64),
+        np.empty(longest, np.int64),
+        np.empty(longest, np.float64),
+        np.empty(longest, np.int64),
+    )
+    n = len(ev_pos)
+    e = len(cutoff)
+    cap = e + n
+    total = np.zeros(e, np.float64)
+    dirty = np.zeros(e, np.float64)
+    ever = np.zeros(e, np.bool_)
+    absorbed = np.zeros(e, np.float64)
+    lots = model >= FIFO  # FIFO, LIFO
+    front = model == FIFO
+    n_lots = cap if lots else 0
+    lot_amt = np.empty(n_lots, np.float64)
+    lot_dirty = np.empty(n_lots, np.float64)
+    nxt = np.empty(n_lots, np.int64)
+    prv = np.empty(n_lots, np.int64)
+    head = np.full(e if lots else 0, -1, np.int64)
+    tail = np.full(e if lots else 0, -1, np.int64)
+    used = 0
+    tainted = np.zeros(cap, np.float64)
+    first = np.full(cap, -1, np.int64)
+    terminal = np.zeros(cap, np.float64)
+    tainted_order = np.empty(cap, np.int64)
+    terminal_order = np.empty(cap, np.int64)
+    new_nodes = np.empty(n, np.int64)
+    n_tainted = 0
+    n_terminal = 0
+    n_new = 0
+    edge = np.zeros(n, np.float64)
+    sums = np.zeros(4, np.float64)  # source, below dust, hop limit, taint before a cutoff
+    for k in range(n):
+        p = ev_pos[k]
+        s = ev_src[k]
+        d = ev_dst[k]
+        t = ev_t[k]
+        x = ev_x[k]
+        si = slot[s]
+        if si >= e or (si >= 0 and not ever[si]):
+            si = -1  # not expanded, or no taint yet: its balance is replayed when taint comes
+        spent = 0.0
+        if si >= 0:  # spend
+            if model == HAIRCUT:
+                b = total[si]
+                if b > EPS:
+                    paid = min(x, b)
+                    spent = paid * (dirty[si] / b)
+                    total[si] = b - paid
+                    dirty[si] = max(dirty[si] - spent, 0.0)
+                    if total[si] <= EPS:
+                        total[si] = 0.0
+                        dirty[si] = 0.0
+            elif model == TIHO:
+                paid = min(x, total[si])
+                spent = min(paid, dirty[si])
+                total[si] -= paid
+                dirty[si] -= spent
+            elif model == POISON:  # tainted: wholly dirty
+                if x > total[si]:
+                    absorbed[si] += x - total[si]
+                    dirty[si] += x - total[si]
+                    total[si] = x
+                total[si] -= x
+                dirty[si] = max(dirty[si] - x, 0.0)
+                spent = x
+            else:
+                spent, paid = _take(lot_amt, lot_dirty, nxt, prv, head, tail, si, x, front)
+                total[si] = max(total[si] - paid, 0.0)
+                dirty[si] = max(dirty[si] - spent, 0.0)
+        if ev_is_inj[k]:
+            tainted_now = min(ev_inj[k], x)
+            sums[0] += tainted_now
+        else:
+            tainted_now = spent
+            if (flags[d] & SEED) != 0 and t >= since_t:
+                sums[0] += x - tainted_now
+                tainted_now = x
+            elif 0.0 < tainted_now < dust_abs:
+                sums[1] += tainted_now
+                tainted_now = 0.0
+        di = slot[d]
+        if tainted_now > 0.0 and not ev_reinj[k]:
+            edge[k] = tainted_now
+            if di < 0:
+                di = e + n_new
+                slot[d] = di
+                new_nodes[n_new] = d
+                n_new += 1
+            tainted[di] += tainted_now
+            if first[di] < 0:
+                first[di] = p
+                tainted_order[n_tainted] = di
+                n_tainted += 1
+        if 0 <= di < e:  # deposit
+            if t < cutoff[di]:
+                if tainted_now > 0.0:
+                    sums[3] = 1.0
+                    break
+                continue
+            if not ever[di]:
+                if tainted_now <= 0.0:
+                    continue  # clean into a clean balance: replayed when taint comes
+                until = (t, (info[s] >> 32) - 1, -x, 2 * p + 1)
+                total[di] = _balance_before(
+                    key,
+                    offsets,
+                    asset,
+                    amount,
+                    in_order,
+                    in_offsets,
+                    info,
+                    asset_id,
+                    d,
+                    until,
+                    haircut,
+                    buf,
+                )
+                if lots and total[di] > 0.0:
+                    lot_amt[used] = total[di]
+                    lot_dirty[used] = 0.0
+                    nxt[used] = -1
+                    prv[used] = -1
+                    head[di] = used
+                    tail[di] = used
+                    used += 1
+            if model == POISON:
+                if tainted_now > 0.0 and not ever[di]:
+                    ever[di] = True
+                    absorbed[di] += total[di] - dirty[di]
+                    dirty[di] = total[di]
+                if ever[di]:
+                    absorbed[di] += x - tainted_now
+                    tainted_now = x
+                total[di] += x
+                dirty[di] += tainted_now
+            else:
+                if lots:  # a lot per deposit, and a clean one per address: below e + n
+                    lot_amt[used] = x
+                    lot_dirty[used] = tainted_now
+                    nxt[used] = -1
+                    prv[used] = tail[di]
+                    if tail[di] >= 0:
+                        nxt[tail[di]] = used
+                    else:
+                        head[di] = used
+                    tail[di] = used
+                    used += 1
+                total[di] += x
+                dirty[di] += tainted_now
+                if tainted_now > 0.0:
+                    ever[di] = True
+        elif tainted_now > 0.0:
+            if (flags[d] & STOPPED) != 0:
+                if di < 0:
+                    di = e + n_new
+                    slot[d] = di
+                    new_nodes[n_new] = d
+                    n_new += 1
+                if terminal[di] == 0.0:
+                    terminal_order[n_terminal] = di
+                    n_terminal += 1
+                terminal[di] += tainted_now
+            else:
+                sums[2] += tainted_now
+    return (
+        sums,
+        edge,
+        dirty,
+        absorbed,
+        tainted,
+        first,
+        terminal,
+        tainted_order[:n_tainted],
+        terminal_order[:n_terminal],
+        new_nodes[:n_new],
+    )
