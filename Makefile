@@ -7,11 +7,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint bench install lock clean
 
+# nomenklatura declares duckdb<2 but its matchers never touch duckdb: it is installed alone
+# (--no-deps); the `matching` extra carries what its matchers need.
 $(STAMP): pyproject.toml constraints.txt scripts/system-deps.sh
 	sh scripts/system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench,matching]'
+	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt nomenklatura
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -13,7 +13,18 @@ from typing import Annotated
 import typer
 
 from sanctionwatch import __version__
-from sanctionwatch.cli import demo, exposure, ingest, labels, lists, scenario, stats, store, trace
+from sanctionwatch.cli import (
+    demo,
+    exposure,
+    ingest,
+    labels,
+    lists,
+    scenario,
+    screen,
+    stats,
+    store,
+    trace,
+)
 from sanctionwatch.cli.output import err
 from sanctionwatch.errors import SanctionwatchError
 from sanctionwatch.settings import get_settings
@@ -30,6 +41,7 @@ app.add_typer(ingest.app, name="ingest")
 app.add_typer(labels.app, name="labels")
 app.add_typer(lists.app, name="lists")
 app.add_typer(scenario.app, name="scenario")
+app.add_typer(screen.app, name="screen")
 app.add_typer(store.app, name="store")
 app.command("stats")(stats.stats)
 app.command("rejects")(stats.rejects)

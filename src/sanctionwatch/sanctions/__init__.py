@@ -10,7 +10,16 @@
 - ``diff``: designations and addresses added, removed and changed between two versions;
 - ``versions``: listing and naming loaded versions; ``update``: official downloads.
 
-Name and address screening build on these tables (later parts). See docs/sanctions.md.
+Screening builds on these tables (docs/screening.md):
+
+- ``address_screen``: exact per-chain lookup of crypto addresses on every loaded version
+  (listed or delisted) and in DPRK attribution labels;
+- ``korean``: Hangul romanization and McCune-Reischauer/Revised Romanization folding;
+- ``index``: the blocking index of the latest issue of each list;
+- ``screen``: name scoring (Korean-aware token matcher plus nomenklatura's logic-v2 when
+  installed), qualifiers, JSON and yente ``/match`` output.
+
+See docs/sanctions.md.
 """
 
 from sanctionwatch.sanctions.diff import ListDiff, diff_versions
