@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml constraints.txt scripts/system-deps.sh
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/sanctionwatch --db demo-data/demo.duckdb demo --out demo-data
+	$(BIN)/sanctionwatch --db demo-data/demo.duckdb demo --out demo-data $(if $(DOWNLOAD),--download)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

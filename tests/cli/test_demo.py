@@ -7,10 +7,12 @@ THORChain memo pairs present on both chains, and a second run adding nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from sanctionwatch.cli.app import app
@@ -37,6 +39,18 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     html = (data / "trace.html").read_text()
     assert "<svg" in html
     assert "<script src" not in html
+    # lists and screening: offline, the fictional lists in the official formats; the romanized
+    # and Hangul forms of a listed name match, the namesake does not, the listed theft address
+    # is flagged by its list entry
+    assert "FICTIONAL entries in the official format" in first.output
+    screened = {
+        line.split("│")[1].strip(): line.split("│")[-2].strip()
+        for line in first.output.splitlines()
+        if line.startswith("│") and line.count("│") == 7
+    }
+    assert screened["Park Seong-cheol"] == "yes"
+    assert screened["박성철"] == "yes"
+    assert screened["Pak Song Min"] == "no"
 
     manifest = json.loads((data / "manifest.json").read_text())
     truth = json.loads((data / "ground_truth.json").read_text())
@@ -95,6 +109,12 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
             ).fetchall()
         }
         assert "theft" in categories
+        # the fictional OFAC entry lists it: a sanctioned label with list, entry and version
+        sanctioned = con.execute(
+            "SELECT source FROM labels WHERE chain = ? AND address = ? AND category = 'sanctioned'",
+            [theft["chain"], theft["address"]],
+        ).fetchall()
+        assert sanctioned, "the listed theft address carries no sanctioned label"
         before = store.counts()
 
     second = runner.invoke(app, args)
@@ -105,3 +125,42 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert {k: v for k, v in after.items() if k != "ingest_log"} == {
         k: v for k, v in before.items() if k != "ingest_log"
     }
+
+
+def test_demo_lists_fall_back_to_the_fictional_lists_when_the_download_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--download tries the official addresses; a failure is said, and the demo goes on."""
+    from sanctionwatch.cli import demo as demo_module
+    from sanctionwatch.sanctions import update
+
+    # a closed port on the loopback: the download fails at once
+    for name, source in list(update.SOURCES.items()):
+        monkeypatch.setitem(
+            update.SOURCES, name, dataclasses.replace(source, url="http://127.0.0.1:9/list.xml")
+        )
+    data = tmp_path / "data"
+    data.mkdir()
+    truth = {
+        "theft": {
+            "chain": "ethereum",
+            "address": "0x39e94f5b23a5cec8e82bfdd527a015afc707c398",
+            "time": "2025-02-21T14:13:00Z",
+        },
+        "laundering_addresses": [
+            {"chain": "tron", "address": "THqgnohLPCKopvzsm1SHxV1zZCsMUU6vjY", "stage": "otc"}
+        ],
+    }
+    (data / "ground_truth.json").write_text(json.dumps(truth))
+    printed: list[str] = []
+    monkeypatch.setattr(demo_module.out, "print", lambda text, *a, **k: printed.append(text))
+    with open_store(tmp_path / "s.duckdb") as store:
+        ctx = demo_module.DemoContext(store, data, seed=0, transfers=0, download=True)
+        demo_module.step_lists(ctx)
+        listed = store.con.execute(
+            "SELECT chain, address FROM sanction_addresses ORDER BY chain"
+        ).fetchall()
+    assert any("official download failed" in p for p in printed), printed
+    assert any("FICTIONAL" in p for p in printed), printed
+    assert ("ethereum", truth["theft"]["address"]) in listed
+    assert ("tron", "THqgnohLPCKopvzsm1SHxV1zZCsMUU6vjY") in listed

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -32,6 +32,7 @@ class DemoContext:
     data_dir: Path
     seed: int
     transfers: int
+    download: bool = False  # try the official list addresses (else the fictional lists)
 
 
 DemoStep = Callable[[DemoContext], None]
@@ -178,7 +179,95 @@ def step_trace(ctx: DemoContext) -> None:
     out.print(f"wrote {html} (open it in a browser; it needs no network)")
 
 
-DEMO_STEPS: list[DemoStep] = [step_generate, step_ingest, step_stats, step_trace]
+def step_lists(ctx: DemoContext) -> None:
+    """Load sanctions lists: the official issues when asked and reachable, else fictional ones."""
+    import json
+
+    from sanctionwatch.errors import SanctionwatchError
+    from sanctionwatch.sanctions.load import load_list_file
+    from sanctionwatch.sanctions.sample_lists import ListedWallet, write_sample_lists
+    from sanctionwatch.sanctions.update import update_lists
+
+    lists_dir = ctx.data_dir / "lists"
+    if ctx.download:
+        try:
+            results = update_lists(ctx.store, ["ofac", "un"], lists_dir, timeout=5.0)
+        except SanctionwatchError as exc:
+            out.print(f"[bold]5. lists[/]: official download failed ({exc.message})")
+        else:
+            for r in results:
+                out.print(f"[bold]5. lists[/]: official {r.source} list from {r.url}")
+            return
+    truth = json.loads((ctx.data_dir / "ground_truth.json").read_text())
+    wallets = [ListedWallet(truth["theft"]["chain"], truth["theft"]["address"])]
+    for chain, stage in (("tron", "otc"), ("bitcoin", "peel_chain")):
+        wallets += [
+            ListedWallet(a["chain"], a["address"])
+            for a in truth["laundering_addresses"]
+            if a["chain"] == chain and a["stage"] == stage
+        ][:1]
+    published = datetime.fromisoformat(truth["theft"]["time"].replace("Z", "+00:00")).date()
+    sample = write_sample_lists(lists_dir, wallets, published)
+    for path in (sample.un_xml, sample.ofac_sdn_csv):
+        loaded = load_list_file(ctx.store, path)
+        what = (
+            f"{loaded.n_targets} parties, {loaded.n_addresses} addresses"
+            if loaded.status == "loaded"
+            else f"already in the store as {loaded.version_id}"
+        )
+        out.print(
+            f"[bold]5. lists[/]: {loaded.list_name} from {path} ({what}): FICTIONAL entries "
+            "in the official format, generated offline for the demo"
+            + ("" if ctx.download else " (make demo DOWNLOAD=1 tries the official lists)")
+        )
+
+
+def step_screen(ctx: DemoContext) -> None:
+    """Screen a few names (romanization variants, Hangul, a namesake) and addresses."""
+    import json
+
+    from sanctionwatch.cli.output import print_table
+    from sanctionwatch.sanctions.address_screen import screen_addresses
+    from sanctionwatch.sanctions.screen import screen_names
+
+    names = ["Park Seong-cheol", "박성철", "Pak Song Min", "Choi Myung Kil", "Cholsan Sea Trading"]
+    rows = []
+    for result in screen_names(ctx.store, names, limit=1):
+        best = result.matches[0].to_dict() if result.matches else None
+        rows.append([result.query.name] + ([best["matched_name"], best["list"],
+                    best["list_id"], f"{best['score']:.2f}", "yes" if best["match"] else "no"]
+                    if best else ["", "", "", "", "no"]))  # fmt: skip
+    print_table(
+        "6. name screening (best candidate; threshold 0.70)",
+        ["query", "matched name", "list", "list id", "score", "match"],
+        rows,
+    )
+    truth = json.loads((ctx.data_dir / "ground_truth.json").read_text())
+    queries = [truth["theft"]["address"], truth["theft"]["exploiter"]]
+    queries += [a["address"] for a in truth["laundering_addresses"] if a["stage"] == "otc"][:1]
+    queries += [a["address"] for a in truth["laundering_addresses"] if a["stage"] == "split"][:1]
+    rows = []
+    for hit_result in screen_addresses(ctx.store, queries):
+        described = [_describe_hit(h.to_dict()) for h in hit_result.hits]
+        rows.append([hit_result.query, "yes" if hit_result.flagged else "no", "; ".join(described)])
+    print_table("6. address screening", ["address", "flagged", "hits"], rows)
+
+
+def _describe_hit(hit: dict[str, Any]) -> str:
+    if hit["source"] == "list":
+        programs = ", ".join(hit["programs"])
+        return f"{hit['status']} {hit['list']} {hit['list_id']} {hit['caption']} ({programs})"
+    return f"label {hit['status']}: {hit['label']}" + (f" ({hit['actor']})" if hit["actor"] else "")
+
+
+DEMO_STEPS: list[DemoStep] = [
+    step_generate,
+    step_ingest,
+    step_stats,
+    step_trace,
+    step_lists,
+    step_screen,
+]
 
 
 def demo(
@@ -188,9 +277,18 @@ def demo(
     ),
     seed: Annotated[int, typer.Option(help="Scenario seed.")] = 7,
     transfers: Annotated[int, typer.Option(help="Scenario size in transfers.")] = 1_000_000,
+    download: Annotated[
+        bool,
+        typer.Option(
+            "--download/--offline",
+            help="Try the official OFAC and UN lists (5 s timeout) before the fictional ones.",
+        ),
+    ] = False,
 ) -> None:
     """Generate the default scenario, ingest it, and show what the store holds."""
     with store_of(ctx) as store:
-        context = DemoContext(store=store, data_dir=data_dir, seed=seed, transfers=transfers)
+        context = DemoContext(
+            store=store, data_dir=data_dir, seed=seed, transfers=transfers, download=download
+        )
         for step in DEMO_STEPS:
             step(context)
