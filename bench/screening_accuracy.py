@@ -17,6 +17,9 @@ positives (query name -> the entry, the entry reduced to its primary name)
 
 hard negatives (two different listed DPRK persons, same list)
 - ``same_surname``: sharing only the surname; ``shares_most``: sharing two or more tokens;
+- ``unlisted_variant``: a made-up unlisted person, a listed DPRK person's name with the last
+  given-name syllable replaced by a common one of another shape (``Kim Song Chol`` ->
+  ``Kim Song Hak``), against that listed person;
   ``namesake`` (apart, not in the totals): the same name (folded), e.g. two Kim Yong Chol.
 
 Each pair is scored by the three matchers at the default threshold 0.7; precision, recall
@@ -40,19 +43,25 @@ from pathlib import Path
 from typing import Any
 
 from sanctionwatch.sanctions.index import IndexedEntry, prepare_name
-from sanctionwatch.sanctions.korean import fold_token, has_hangul
+from sanctionwatch.sanctions.korean import fold_token, has_hangul, looks_korean, syllable_shape
 from sanctionwatch.sanctions.load import load_list_files
 from sanctionwatch.sanctions.screen import GENERIC_TOKENS, Screener, index_for, make_query
 from sanctionwatch.store import open_store
 
 THRESHOLD = 0.7
+SWEEP = (0.5, 0.55, 0.6, 0.65, 0.7, 0.8)
 POPULAR = {
     "pak": "Park", "ri": "Lee", "choe": "Choi", "chong": "Jung", "o": "Oh", "chon": "Jeon",
     "kim": "Gim", "rim": "Lim", "sin": "Shin", "hyon": "Hyun", "chu": "Joo", "mun": "Moon",
     "pae": "Bae", "paek": "Baek", "ko": "Koh", "ryu": "Yu", "kang": "Gang", "ro": "Roh",
 }  # fmt: skip
 POSITIVE = ("alias", "romanization", "hangul", "cross_list")
-NEGATIVE = ("same_surname", "shares_most")
+NEGATIVE = ("same_surname", "shares_most", "unlisted_variant")
+# Given-name syllables for made-up unlisted people (common in DPRK names).
+SYLLABLES = (
+    "chol", "song", "yong", "hyok", "nam", "il", "ho", "su", "min", "gwang", "myong", "hak",
+    "jin", "chun", "sik", "ung", "hui", "ok", "hwa", "sun", "bok", "gil", "dok", "rim",
+)  # fmt: skip
 
 
 def is_dprk(entry: IndexedEntry) -> bool:
@@ -171,6 +180,23 @@ def build_pairs(entries: list[IndexedEntry], seed: int = 7) -> list[tuple[str, s
                 kind = "namesake"  # two listed people with the same name: a name cannot tell
             number += 1
             negatives[kind].append((kind, a.names[0].text, restricted(b, b.names[0].text, number)))
+    # unlisted people: a listed name with one given-name syllable replaced by another of
+    # another shape (korean.syllable_shape), kept when no listed person has that name
+    listed = {tuple(sorted(e.names[0].folded)) for e in persons}
+    for e in persons:
+        tokens = [t for t in re.split(r"[\s-]+", e.names[0].text) if t]
+        if len(tokens) != 3 or not looks_korean([fold_token(t.lower()) for t in tokens]):
+            continue
+        last = fold_token(tokens[2].lower())
+        choices = [x for x in SYLLABLES if syllable_shape(fold_token(x)) != syllable_shape(last)]
+        made_up = f"{tokens[0]} {tokens[1]} {rng.choice(choices).title()}"
+        made = prepare_name("name", made_up)
+        if made is None or tuple(sorted(made.folded)) in listed:
+            continue
+        number += 1
+        negatives["unlisted_variant"].append(
+            ("unlisted_variant", made_up, restricted(e, e.names[0].text, number))
+        )
     for found in negatives.values():
         pairs.extend(found[:600])
     return pairs
@@ -201,9 +227,11 @@ class NomenklaturaOnly:
 
 def evaluate(pairs: list[tuple[str, str, IndexedEntry]], scorers: dict[str, Any]) -> None:
     counts: dict[str, dict[str, list[int]]] = {m: defaultdict(lambda: [0, 0]) for m in scorers}
+    scored: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for category, query, entry in pairs:
         for matcher, scorer in scorers.items():
             score = scorer(query, entry)
+            scored[matcher].append((category, score))
             cell = counts[matcher][category]
             cell[0] += 1
             cell[1] += score >= THRESHOLD
@@ -226,6 +254,16 @@ def evaluate(pairs: list[tuple[str, str, IndexedEntry]], scorers: dict[str, Any]
         recall = tp / pos if pos else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         print(f"{matcher:<16}{precision:>10.3f}{recall:>10.3f}{f1:>10.3f}")
+    print("\nprecision / recall by threshold (the default is 0.7)")
+    print(f"{'matcher':<16}" + "".join(f"{t:>14}" for t in SWEEP))
+    for matcher, rows in scored.items():
+        cells = []
+        for t in SWEEP:
+            tp = sum(1 for c, v in rows if c in POSITIVE and v >= t)
+            fp = sum(1 for c, v in rows if c in NEGATIVE and v >= t)
+            pos = sum(1 for c, _ in rows if c in POSITIVE)
+            cells.append(f"{tp / (tp + fp) if tp + fp else 0.0:.3f}/{tp / pos:.3f}")
+        print(f"{matcher:<16}" + "".join(f"{c:>14}" for c in cells))
 
 
 def speed(screener: Screener, names: list[str]) -> None:

@@ -153,3 +153,47 @@ def test_name_variants_join_given_names() -> None:
 )
 def test_popular_spellings(left: str, right: str) -> None:
     assert folded_tokens(left) == folded_tokens(right)
+
+
+def _score(query: str, listed: str, korean: bool = True, person: bool = True) -> float:
+    left = prepare_name("name", query)
+    right = prepare_name("name", listed)
+    assert left is not None
+    assert right is not None
+    return compare_names(left, right, korean=korean, person=person)[0]
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("Han Kon U", "Han Kwon U"),  # glide written or not
+        ("Pang So-nam", "Pang Su Nam"),  # o / u
+        ("O Chong Euk", "O Chong Ok"),
+    ],
+)
+def test_a_syllable_differing_in_its_vowel_is_a_partial_match(query: str, listed: str) -> None:
+    assert 0.7 <= _score(query, listed) < 1.0
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ("Jong Song Hwa", "Jong Song Ho"),  # a / o: other syllables
+        ("Min Byong Chun", "Min Byong Chol"),  # other final consonant
+        ("Ri Yong Gi", "Ri Yong Gil"),
+    ],
+)
+def test_other_syllables_stay_below_threshold(query: str, listed: str) -> None:
+    assert _score(query, listed) < 0.7
+
+
+def test_legal_forms_acronyms_and_patronymics() -> None:
+    org = {"korean": False, "person": False}
+    assert _score("Obshchestvo S Ogranichennoi Otvetstvennostyu Mokran", "Mokran LLC", **org) >= 0.7
+    assert _score("DCB", "Daedong Credit Bank (DCB)", **org) >= 0.7
+    assert _score("KCB", "Daedong Credit Bank (DCB)", **org) < 0.7
+    assert _score("Budnev Aleksey Viktorovich", "Budnev Aleksey", korean=False) >= 0.7
+    # two different patronymics are two different people
+    assert _score("Kozlov Sergey Ivanovich", "Kozlov Sergey Mikhaylovich", korean=False) < 0.7
+    # the lone word "in" is not rigour's "inc": Korean given names keep it
+    assert _score("O In Chun", "O In Jun") == pytest.approx(1.0)

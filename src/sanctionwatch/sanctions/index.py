@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sanctionwatch.sanctions.korean import folded_tokens, name_variants, plain_tokens
+from sanctionwatch.sanctions.korean import folded_tokens, has_hangul, name_variants, plain_tokens
 from sanctionwatch.store.db import Store
 
 NAME_PROPS = ("name", "alias", "previousName", "weakAlias")
@@ -64,11 +64,16 @@ class IndexedEntry:
 
 
 def prepare_name(prop: str, text: str) -> IndexedName | None:
-    """Tokens and comparison variants of one name; None for a name without letters."""
-    plain = plain_tokens(text)
+    """Tokens and comparison variants of one name; None for a name without letters.
+
+    Legal forms are reduced to their short comparison form with rigour's table
+    (``Obshchestvo s Ogranichennoi Otvetstvennostyu`` -> ``ooo``, ``Limited Liability
+    Company`` -> ``llc``), so that they weigh as the generic words they are.
+    """
+    plain = plain_tokens(_legal_forms(text))
     if not plain:
         return None
-    folded = folded_tokens(text)
+    folded = folded_tokens(text if has_hangul(text) else " ".join(plain))
     name = IndexedName(
         prop=prop,
         text=text,
@@ -79,6 +84,20 @@ def prepare_name(prop: str, text: str) -> IndexedName | None:
     )
     name.keys = frozenset(name_keys(name))
     return name
+
+
+def _legal_forms(text: str) -> str:
+    """Multi-word legal forms replaced by their short form (single words are generic already:
+    rigour also reads a lone ``in`` as ``inc``, which would break ``O In Chun``)."""
+    from rigour.names.org_types import extract_org_types
+
+    if has_hangul(text) or " " not in text:
+        return text
+    lowered = text.lower()
+    for phrase, short in extract_org_types(lowered):
+        if " " in phrase.strip():
+            lowered = lowered.replace(phrase, f" {short} ")
+    return lowered
 
 
 def name_keys(name: IndexedName) -> set[str]:

@@ -224,3 +224,25 @@ def name_variants(tokens: list[str]) -> list[tuple[str, ...]]:
 def looks_korean(tokens: list[str]) -> bool:
     """True when a token is a known Korean surname spelling and every token is short."""
     return bool(tokens) and any(t in SURNAMES for t in tokens) and max(map(len, tokens)) <= 8
+
+
+_GLIDES = re.compile(r"(?<=[^aeiou])[wy]|^[wy]")
+_VOWEL_RUN = re.compile(r"[aeiou]+")
+
+
+def _vowel_class(run: str) -> str:
+    if run == "a":
+        return "a"
+    return "o" if set(run) <= {"o", "u"} else "e"
+
+
+@lru_cache(maxsize=100_000)
+def syllable_shape(token: str) -> str:
+    """A folded syllable with glides dropped and vowels reduced to three classes.
+
+    Romanizations of one Korean syllable disagree most on the vowel (``So-nam``/``Su-nam``,
+    ``Kon``/``Kwon``, ``Euk``/``Ok``): back rounded vowels (o, u, ŏ, ŭ) are one class, a
+    another, the front vowels (e, i, ae) the third. Syllables of one shape are candidates for
+    a partial match, never an exact one.
+    """
+    return _VOWEL_RUN.sub(lambda m: _vowel_class(m.group()), _GLIDES.sub("", token))

@@ -30,6 +30,7 @@ each is scored by small feature functions ``(query, entry) -> FeatureScore``:
 from __future__ import annotations
 
 import itertools
+import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -47,7 +48,13 @@ from sanctionwatch.sanctions.index import (
     parse_birth_date,
     prepare_name,
 )
-from sanctionwatch.sanctions.korean import fold_token, has_hangul, looks_korean
+from sanctionwatch.sanctions.korean import (
+    fold_token,
+    has_hangul,
+    looks_korean,
+    plain_tokens,
+    syllable_shape,
+)
 from sanctionwatch.store.db import Store
 
 Matcher = Literal["sanctionwatch", "logic-v2", "names-only"]
@@ -67,10 +74,15 @@ LOGIC_V2_CANDIDATES = 3
 LOGIC_V2_MIN_SCORE = 0.3
 GENERIC_WEIGHT = 0.2
 ORG_EXTRA_FACTOR = 0.95
+SYLLABLE_VOWEL_SIMILARITY = 0.8
+ACRONYM_SIMILARITY = 0.8
+_PATRONYMIC = re.compile(r"^\w{3,}(?:ovich|evich|ovna|evna|ogly|oglu|kyzy)$")
+_LINKING = frozenset({"of", "the", "and", "for", "de", "la"})
 _GENERIC = (
     "corporation corp co company companies ltd limited llc inc jsc ojsc pjsc cjsc ooo zao oao"
     " plc gmbh ag sa srl bv pte pty fze fzco llp lp general trading import export and the of"
     " group holding holdings enterprise enterprises international korea korean dprk dprkn"
+    " ao pao oy sarl too tnhh cong ty"
     " choson chosun"
 )
 #: Generic words of organisation names, as plain and as folded tokens.
@@ -161,12 +173,22 @@ class NameResult:
 # -- features -------------------------------------------------------------------------------
 
 
-def token_similarity(left: str, right: str, fuzzy: bool = True, min_length: int = 4) -> float:
-    """1.0 if equal; edit-distance similarity >= 0.75 from ``min_length`` letters; else 0."""
+def token_similarity(
+    left: str, right: str, fuzzy: bool = True, min_length: int = 4, syllables: bool = False
+) -> float:
+    """1.0 if equal; edit-distance similarity >= 0.75 from ``min_length`` letters; else 0.
+
+    ``syllables`` (Korean person names): two folded syllables with the same consonants and
+    another vowel of the same class (``kon``/``kwon``, ``so``/``su``; see
+    ``korean.syllable_shape``) score ``SYLLABLE_VOWEL_SIMILARITY``.
+    """
     if left == right:
         return 1.0
     if not fuzzy:
         return 0.0
+    short = len(left) <= 5 and len(right) <= 5
+    if syllables and short and syllable_shape(left) == syllable_shape(right):
+        return SYLLABLE_VOWEL_SIMILARITY
     longest = max(len(left), len(right))
     if longest < min_length or abs(len(left) - len(right)) > longest * (1 - FUZZY_MIN_SIMILARITY):
         return 0.0
@@ -174,8 +196,14 @@ def token_similarity(left: str, right: str, fuzzy: bool = True, min_length: int 
     return similarity if similarity >= FUZZY_MIN_SIMILARITY else 0.0
 
 
+def _optional(token: str) -> bool:
+    """Generic words of organisation names and patronymics (``Viktorovich``), which lists
+    give for some aliases and not for others: they weigh a fifth."""
+    return token in GENERIC_TOKENS or _PATRONYMIC.search(token) is not None
+
+
 def _weight(token: str) -> float:
-    return len(token) * (GENERIC_WEIGHT if token in GENERIC_TOKENS else 1.0)
+    return len(token) * (GENERIC_WEIGHT if _optional(token) else 1.0)
 
 
 def align_tokens(
@@ -184,6 +212,7 @@ def align_tokens(
     fuzzy: bool = True,
     min_length: int = 4,
     extra_factor: float = UNMATCHED_TOKEN_FACTOR,
+    syllables: bool = False,
 ) -> tuple[float, str]:
     """Order-free greedy token alignment: matched characters share, 0.85 per unmatched token.
 
@@ -192,7 +221,7 @@ def align_tokens(
     """
     pairs = sorted(
         (
-            (token_similarity(q, c, fuzzy, min_length), i, j)
+            (token_similarity(q, c, fuzzy, min_length, syllables), i, j)
             for (i, q), (j, c) in itertools.product(enumerate(query), enumerate(candidate))
         ),
         reverse=True,
@@ -213,10 +242,11 @@ def align_tokens(
             f"{query[i]}={candidate[j]}" + ("" if similarity == 1.0 else f"~{similarity:.2f}")
         )
     total = sum(map(_weight, query)) + sum(map(_weight, candidate))
-    extra_query = sum(1 for i, q in enumerate(query) if i not in used_q and q not in GENERIC_TOKENS)
-    extra_list = sum(
-        1 for j, c in enumerate(candidate) if j not in used_c and c not in GENERIC_TOKENS
-    )
+    left_q = [q for i, q in enumerate(query) if i not in used_q and q not in GENERIC_TOKENS]
+    left_c = [c for j, c in enumerate(candidate) if j not in used_c and c not in GENERIC_TOKENS]
+    # a patronymic one side leaves out costs nothing; two different ones are two names
+    extra_query = sum(1 for q in left_q if left_c or not _PATRONYMIC.search(q))
+    extra_list = sum(1 for c in left_c if left_q or not _PATRONYMIC.search(c))
     score = (matched / total if total else 0.0) * (
         UNMATCHED_TOKEN_FACTOR**extra_query * extra_factor**extra_list
     )
@@ -253,10 +283,24 @@ def compare_names(
             fuzzy=i == 0 and j == 0,
             min_length=6 if korean and person else 4,
             extra_factor=UNMATCHED_TOKEN_FACTOR if person else ORG_EXTRA_FACTOR,
+            syllables=korean and person,
         )
         if scored[0] > best[0]:
             best = scored
+    if not person and len(query.plain) == 1 and best[0] < ACRONYM_SIMILARITY:
+        acronym = query.plain[0]
+        if len(acronym) >= 3 and acronym in _acronyms(name):
+            best = (ACRONYM_SIMILARITY, f"{acronym}=acronym of {name.text!r}")
     return best
+
+
+def _acronyms(name: IndexedName) -> set[str]:
+    """A name's acronyms: written in brackets (``Daedong Credit Bank (DCB)``) or its initials."""
+    found = {plain_tokens(m)[0] for m in re.findall(r"\(([A-Za-z]{2,8})\)", name.text)}
+    words = [t for t in plain_tokens(re.sub(r"\([^)]*\)", " ", name.text)) if t not in _LINKING]
+    if len(words) >= 3:
+        found.add("".join(t[0] for t in words))
+    return found
 
 
 def name_tokens(
