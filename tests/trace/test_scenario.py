@@ -161,6 +161,9 @@ def test_conservation_and_evidence_paths(scenario: Any) -> None:
     for model, per_asset in result.to_dict()["summary"]["assets"].get("BTC", {}).items():
         right = per_asset["terminals"] + sum(per_asset["untraced"].values())
         assert right == pytest.approx(per_asset["traced"], rel=1e-9), model
+    # every asset is reported under every model, with zeros where no taint reached it
+    for asset, by_model in result.to_dict()["summary"]["assets"].items():
+        assert sorted(by_model) == sorted(MODELS), asset
     theft = truth["theft"]["address"]
     assert result.terminals
     for terminal in result.terminals:

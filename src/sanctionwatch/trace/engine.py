@@ -1408,6 +1408,9 @@ def _assemble(
     )
     result.links = links_out
     _merge_utxo(store, result, runs, primary, model, models, paths, index, edge)
+    for by_model in summary["assets"].values():  # an asset no taint reached under a model
+        for m in models:
+            by_model.setdefault(m, _asset_summary(AssetTrace(-1, m)))
     classify_stages(result)
     return result
 

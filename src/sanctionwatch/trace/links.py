@@ -402,7 +402,7 @@ def _amount_matches(
             continue
         deposits = con.execute(
             """
-            SELECT chain, asset_id, amount::DOUBLE, block_time FROM transfers
+            SELECT chain, asset_id, amount::DOUBLE, epoch(block_time)::BIGINT FROM transfers
             WHERE to_id IN (SELECT unnest(?::BIGINT[]))
               AND from_id NOT IN (SELECT unnest(?::BIGINT[]))
               AND block_time BETWEEN ? AND ? AND amount > 0 AND success IS NOT FALSE
@@ -417,7 +417,7 @@ def _amount_matches(
         rates = _service_rates(deposits, payouts, window, sparse_ok=bridges)
         if not rates:
             continue
-        pay_t = np.array([_epoch(c[6]) for c in payouts], dtype=np.int64)
+        pay_t = np.array([c[7] for c in payouts], dtype=np.int64)
         pay_amount = np.array([c[5] for c in payouts], dtype=np.float64)
         pay_key = [(c[1], c[4]) for c in payouts]
         span = int(window.total_seconds())
@@ -438,7 +438,7 @@ def _amount_matches(
             if not agreeing:
                 continue
             _, _, k, r, share, calibration = min(agreeing, key=lambda a: (a[0], a[1]))
-            kind, chain_out, tx, ref, asset_out, amount, t_out = payouts[k]
+            kind, chain_out, tx, ref, asset_out, amount, t_out, _ = payouts[k]
             confidence = share / len(agreeing)
             sym = CHAINS[chain_out].native_symbol if kind == "utxo" else symbols.get(asset_out, "?")
             evidence = (
@@ -478,12 +478,15 @@ def _amount_matches(
 
 
 def _payouts(con: Any, ids: list[int], lo: datetime, hi: datetime) -> list[tuple[Any, ...]]:
-    """Transfers and UTXO outputs paid by the actor's wallets to others in [lo, hi]."""
+    """Transfers and UTXO outputs paid by the actor's wallets to others in [lo, hi]:
+    (kind, chain, tx, rowid or vout, asset id, amount, time, epoch seconds)."""
     found: list[tuple[Any, ...]] = [
-        ("account", c, tx, int(rid), int(asset), float(amount), t)
-        for rid, c, tx, asset, amount, t in con.execute(
+        ("account", c, tx, rid, asset, amount, t, ts)
+        for rid, c, tx, asset, amount, t, ts in con.execute(
             """
-            SELECT rowid, chain, tx_hash, asset_id, amount::DOUBLE, block_time FROM transfers
+            SELECT rowid, chain, tx_hash, asset_id, amount::DOUBLE, block_time,
+                   epoch(block_time)::BIGINT
+            FROM transfers
             WHERE from_id IN (SELECT unnest(?::BIGINT[]))
               AND to_id NOT IN (SELECT unnest(?::BIGINT[]))
               AND block_time BETWEEN ? AND ? AND amount > 0 AND success IS NOT FALSE
@@ -493,10 +496,12 @@ def _payouts(con: Any, ids: list[int], lo: datetime, hi: datetime) -> list[tuple
         ).fetchall()
     ]
     found += [
-        ("utxo", c, txid, int(vout), -1, float(value), t)
-        for c, txid, vout, value, t in con.execute(
+        ("utxo", c, txid, vout, -1, value, t, ts)
+        for c, txid, vout, value, t, ts in con.execute(
             """
-            SELECT o.chain, o.txid, o.vout, o.value::DOUBLE, o.block_time FROM utxo_outputs o
+            SELECT o.chain, o.txid, o.vout, o.value::DOUBLE, o.block_time,
+                   epoch(o.block_time)::BIGINT
+            FROM utxo_outputs o
             WHERE o.block_time BETWEEN ? AND ? AND o.address_id IS NOT NULL
               AND o.address_id NOT IN (SELECT unnest(?::BIGINT[]))
               AND o.txid IN (SELECT txid FROM utxo_inputs
@@ -530,13 +535,13 @@ def _service_rates(
     Vectorized: payouts sorted by time, each deposit's window found by binary search."""
     span = int(window.total_seconds())
     dep_groups: dict[tuple[Any, Any], list[tuple[float, int]]] = defaultdict(list)
-    for chain_in, asset_in, amount_in, t_in in deposits:
+    for chain_in, asset_in, amount_in, t_in in deposits:  # t_in: epoch seconds
         if amount_in > 0:
-            dep_groups[(chain_in, asset_in)].append((float(amount_in), _epoch(t_in)))
+            dep_groups[(chain_in, asset_in)].append((float(amount_in), int(t_in)))
     pay_groups: dict[tuple[Any, Any], list[tuple[float, int, str]]] = defaultdict(list)
-    for kind, chain_out, _tx, _ref, asset_out, amount, t_out in payouts:
+    for kind, chain_out, _tx, _ref, asset_out, amount, _t, t_out in payouts:
         if amount > 0:
-            pay_groups[(chain_out, asset_out)].append((float(amount), _epoch(t_out), kind))
+            pay_groups[(chain_out, asset_out)].append((float(amount), int(t_out), kind))
     rates: dict[tuple[Any, ...], tuple[float, float, str]] = {}
     for key_in, deps in dep_groups.items():
         d_amount = np.array([d[0] for d in deps])
