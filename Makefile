@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml constraints.txt scripts/system-deps.sh
 	sh scripts/system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench,matching]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,bench,matching,exports,report]'
 	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt nomenklatura
 	touch $(STAMP)
 

@@ -14,11 +14,15 @@ import typer
 
 from sanctionwatch import __version__
 from sanctionwatch.cli import (
+    case,
     demo,
     exposure,
+    incidents,
     ingest,
+    itw,
     labels,
     lists,
+    report,
     scenario,
     screen,
     stats,
@@ -37,7 +41,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(case.app, name="case")
+app.add_typer(incidents.app, name="incidents")
 app.add_typer(ingest.app, name="ingest")
+app.add_typer(itw.app, name="itw")
 app.add_typer(labels.app, name="labels")
 app.add_typer(lists.app, name="lists")
 app.add_typer(scenario.app, name="scenario")
@@ -48,6 +55,7 @@ app.command("rejects")(stats.rejects)
 app.command("demo")(demo.demo)
 app.command("trace")(trace.trace)
 app.command("exposure")(exposure.exposure)
+app.command("report")(report.report)
 
 
 def _version(value: bool) -> None:

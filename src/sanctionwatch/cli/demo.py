@@ -260,6 +260,69 @@ def _describe_hit(hit: dict[str, Any]) -> str:
     return f"label {hit['status']}: {hit['label']}" + (f" ({hit['actor']})" if hit["actor"] else "")
 
 
+def step_incidents(ctx: DemoContext) -> None:
+    """The incident catalog: totals for the MSMT period, and its addresses as labels."""
+    from sanctionwatch.cli.output import print_table
+    from sanctionwatch.incidents import load_catalog, select, summarize
+    from sanctionwatch.incidents.labels import load_incident_labels
+
+    catalog = load_catalog()
+    published = {"2024": 1_190_000_000, "2025": 1_650_000_000}
+    result = summarize(select(catalog.incidents, start="2024-01", end="2025-09"), "year")
+    rows = [
+        [g.key, f"{g.total_usd / 1e9:.2f} bn", g.count, f"{published[g.key] / 1e9:.2f} bn"]
+        for g in result.groups
+    ]
+    total = f"{result.total_usd / 1e9:.2f} bn"
+    rows.append(["Jan 2024 - Sep 2025", total, result.count, "2.84 bn"])
+    print_table(
+        f"7. incident catalog {catalog.version}: DPRK thefts (USD at the time) vs MSMT report",
+        ["period", "catalog", "incidents", "MSMT (Oct 2025)"],
+        rows,
+    )
+    loaded = load_incident_labels(ctx.store, catalog)
+    out.print(
+        f"7. incident labels: {loaded.labels} attacker addresses of {loaded.incidents} "
+        f"incidents written as theft labels (trace incident:NAME starts from them)"
+    )
+    _demo_case_report(ctx)
+
+
+def _demo_case_report(ctx: DemoContext) -> None:
+    """A case for the scenario's theft: run everything for it, write HTML and PDF reports."""
+    import json
+
+    from sanctionwatch.cases.casefile import CaseItem
+    from sanctionwatch.cases.cases import get_case, new_case, run_case
+    from sanctionwatch.errors import MissingDependencyError
+    from sanctionwatch.report.build import case_report
+    from sanctionwatch.report.render import write_report
+
+    truth_path = ctx.data_dir / "ground_truth.json"
+    if not truth_path.exists():
+        return
+    theft = json.loads(truth_path.read_text())["theft"]
+    items = [
+        CaseItem(kind="address", value=theft["address"], chain=theft["chain"]),
+        CaseItem(kind="name", value="Park Seong-cheol"),
+        CaseItem(kind="note", value="Synthetic ExampleEx theft of the demo scenario."),
+    ]
+    case_id = new_case(ctx.store, "ExampleEx theft (demo scenario)", "Where did it go?", items)
+    since = datetime.fromisoformat(theft["time"].replace("Z", "+00:00"))
+    clock = time.perf_counter()
+    runs = run_case(ctx.store, case_id, hops=10, since=since, by="demo")
+    done = ", ".join(f"{r['kind']} {r['status']}" for r in runs)
+    out.print(f"7. case {case_id}: {done} in {time.perf_counter() - clock:.1f} s")
+    data = case_report(get_case(ctx.store, case_id).to_dict(with_results=True))
+    for name in ("report.html", "report.pdf"):
+        try:
+            written = write_report(data, ctx.data_dir / name)
+        except MissingDependencyError as exc:
+            out.print(f"7. report: {exc.message}")
+            continue
+        out.print(f"7. report: wrote {written}")
+
+
 DEMO_STEPS: list[DemoStep] = [
     step_generate,
     step_ingest,
@@ -267,7 +330,49 @@ DEMO_STEPS: list[DemoStep] = [
     step_trace,
     step_lists,
     step_screen,
+    step_incidents,
 ]
+
+
+def step_itw(ctx: DemoContext) -> None:
+    """IT workers: generate applicants with hidden networks, scan them, show what is flagged."""
+    import json
+
+    from sanctionwatch.cli.itw import print_networks
+    from sanctionwatch.itw.evaluate import evaluate
+    from sanctionwatch.itw.export import to_html
+    from sanctionwatch.itw.generate import generate_pool
+    from sanctionwatch.itw.normalize import IpRanges
+    from sanctionwatch.itw.records import read_records, write_records
+    from sanctionwatch.itw.scan import ScanOptions, scan
+
+    folder = ctx.data_dir / "itw"
+    pool = generate_pool(honest=1_500, networks=8, seed=ctx.seed)
+    write_records(pool.records, folder / "records.jsonl")
+    (folder / "vpn_ranges.csv").write_text(pool.vpn_ranges_csv, encoding="utf-8")
+    (folder / "truth.json").write_text(json.dumps(pool.truth), encoding="utf-8")
+    records, rejects = read_records([folder / "records.jsonl"])
+    options = ScanOptions(ip_ranges=IpRanges.load(folder / "vpn_ranges.csv"), store=ctx.store)
+    result = scan(records, options, rejects)
+    s = result.summary
+    out.print(
+        f"[bold]8. IT workers[/]: {s['records']:,} generated applicant records "
+        f"({len(pool.truth['networks'])} hidden networks) scanned in {s['seconds']['total']:.1f} s"
+        f": {s['networks']:,} networks of shared values, {s['flagged_networks']} flagged"
+    )
+    print_networks(result, limit=10)
+    metrics = evaluate(result.to_dict(), pool.truth)
+    out.print(
+        f"ground truth: network recall {metrics['network_recall']}, precision "
+        f"{metrics['network_precision']}; record precision {metrics['record_precision']}, "
+        f"recall {metrics['record_recall']}"
+    )
+    html = folder / "networks.html"
+    html.write_text(to_html(result.to_dict()), encoding="utf-8")
+    out.print(f"wrote {html} (every flagged network drawn with its evidence; works offline)")
+
+
+DEMO_STEPS.append(step_itw)
 
 
 def demo(

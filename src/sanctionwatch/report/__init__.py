@@ -1,1 +1,2 @@
-"""Reports and FtM/STIX exports (issue: incidents, cases and reports). Not built yet."""
+"""Reports and exports: FollowTheMoney entities (``ftm``) and STIX 2.1 bundles (``stix``)
+of incidents; case reports are still to come (issue: incidents, cases and reports)."""

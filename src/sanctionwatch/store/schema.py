@@ -205,6 +205,44 @@ TABLES: tuple[str, ...] = (
         programs VARCHAR[],
         listed_on DATE
     )""",
+    # -- cases (sanctionwatch.cases): what an analyst investigates, and every run made
+    # for it with who ran it, when, and on which data and list versions. New tables only:
+    # older stores get them when opened, no migration needed.
+    """
+    CREATE TABLE IF NOT EXISTS cases (
+        case_id INTEGER NOT NULL,
+        name VARCHAR NOT NULL,
+        description VARCHAR,
+        created_at TIMESTAMP NOT NULL, -- UTC
+        created_by VARCHAR NOT NULL,
+        status VARCHAR NOT NULL        -- open | closed
+    )""",
+    """
+    CREATE TABLE IF NOT EXISTS case_items (
+        case_id INTEGER NOT NULL,
+        item_id INTEGER NOT NULL,
+        kind VARCHAR NOT NULL,         -- incident | address | name | file | note | source
+        value VARCHAR NOT NULL,        -- incident id, address, name, path, text or URL
+        chain VARCHAR,                 -- for addresses (NULL: any chain where valid)
+        note VARCHAR,
+        added_at TIMESTAMP NOT NULL,
+        added_by VARCHAR NOT NULL
+    )""",
+    """
+    CREATE TABLE IF NOT EXISTS case_runs (
+        case_id INTEGER NOT NULL,
+        run_id INTEGER NOT NULL,
+        kind VARCHAR NOT NULL,         -- incidents | trace | screen_names | screen_addresses
+        status VARCHAR NOT NULL,       -- ok | skipped | error
+        started_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP NOT NULL,
+        run_by VARCHAR NOT NULL,
+        parameters VARCHAR NOT NULL,   -- JSON: the inputs as run
+        data_versions VARCHAR NOT NULL, -- JSON: tool, catalog, list versions, ingest log
+        summary VARCHAR,               -- JSON: the key figures
+        result VARCHAR,                -- JSON: the full result (evidence), or the error
+        message VARCHAR
+    )""",
 )
 
 VIEWS: tuple[str, ...] = (

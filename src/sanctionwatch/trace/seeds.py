@@ -3,7 +3,8 @@
 - an address: looked up on ``chain``, or on every chain where it is valid and in the store;
 - ``incident:NAME``: the addresses labelled ``theft`` whose label, actor or pack mentions
   NAME (case-insensitive) — the incident catalog (issue 6) adds its own attacker addresses
-  as such labels;
+  as such labels (``incidents load-labels``), and the attacker addresses of the catalog's
+  incidents whose id, name or victim match NAME are added when they are in the store;
 - ``file:PATH``: one seed per line (``#`` comments allowed), each an address or
   ``chain:address``, or a CSV with an ``address`` column and an optional ``chain`` column.
 """
@@ -63,12 +64,18 @@ def _incident(store: Store, name: str) -> list[int]:
         """,
         [pattern, pattern, pattern],
     ).fetchall()
-    if not rows:
+    ids = [int(r[0]) for r in rows]
+    # the incident catalog's attacker addresses (issue 6), when they are in the store
+    from sanctionwatch.incidents.catalog import load_catalog
+    from sanctionwatch.incidents.labels import incident_address_ids
+
+    ids += incident_address_ids(store, load_catalog(), name)
+    if not ids:
         raise InputError(
             f"No theft-labelled addresses match incident {name!r}; load the incident's labels "
-            "(ingest labels) or give the addresses."
+            "(ingest labels, incidents load-labels) or give the addresses."
         )
-    return [int(r[0]) for r in rows]
+    return list(dict.fromkeys(ids))
 
 
 def _from_file(store: Store, path: Path, chain: str | None) -> list[int]:

@@ -1,0 +1,186 @@
+"""Attacker addresses of the incident catalog as ``labels`` for tracing and exposure.
+
+Loading is a projection, like the sanctions lists' labels: all labels of pack
+``incidents:<catalog>`` are replaced in one transaction by the current catalog's, so
+loading twice changes nothing and a corrected catalog replaces the old labels. The load is
+recorded in ``ingest_log`` (format ``incident-catalog``, the file's sha256, the catalog
+version in ``options``), whose ``file_id`` the labels carry as evidence.
+
+Each label: category ``theft`` (source category ``hacker``, abuse ``service_hack``), the
+incident's ``actor`` as a lower-case id (e.g. ``tradertraitor``), the address's own
+confidence, ``label`` = "NAME theft YYYY-MM-DD [incident-id]: role" (so that
+``trace incident:NAME`` and ``incident:ID`` both find it), ``source`` the address's source
+(or the incident's first source) and ``context`` a JSON object with the incident id, role,
+catalog version, attributing parties and confidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from sanctionwatch.incidents.catalog import Catalog, Incident
+from sanctionwatch.labels.query import ensure_label_views
+from sanctionwatch.labels.taxonomy import confidence_level
+from sanctionwatch.store.db import Store
+from sanctionwatch.store.dictionary import assign_address_ids
+from sanctionwatch.store.ingestlog import FileResult, next_file_id, write_log
+
+CREATOR = "sanctionwatch incidents"
+FORMAT = "incident-catalog"
+
+_SCHEMA = pa.schema(
+    [
+        ("chain", pa.string()),
+        ("address", pa.string()),
+        ("label", pa.string()),
+        ("actor", pa.string()),
+        ("confidence", pa.string()),
+        ("confidence_level", pa.int32()),
+        ("source", pa.string()),
+        ("lastmod", pa.date32()),
+        ("context", pa.string()),
+        ("line", pa.int64()),
+    ]
+)
+
+
+def pack_of(catalog: Catalog) -> str:
+    """The ``labels.pack`` of a catalog's labels."""
+    return f"incidents:{catalog.catalog}"
+
+
+def actor_id(actor: str) -> str:
+    """An actor name as a TagPack-style id: 'Lazarus Group' -> 'lazarusgroup'."""
+    return re.sub(r"[^a-z0-9]", "", actor.split("(")[0].lower()) or "unknown"
+
+
+def incident_label(incident: Incident, role: str) -> str:
+    return f"{incident.name} theft {incident.date.isoformat()} [{incident.id}]: {role}"
+
+
+@dataclass(slots=True)
+class LabelLoad:
+    file_id: int
+    catalog_version: str
+    incidents: int
+    labels: int
+    replaced: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file_id": self.file_id,
+            "catalog_version": self.catalog_version,
+            "incidents": self.incidents,
+            "labels": self.labels,
+            "replaced": self.replaced,
+        }
+
+
+def load_incident_labels(store: Store, catalog: Catalog) -> LabelLoad:
+    """Replace the catalog's labels in the store (one transaction); return what was done."""
+    started = datetime.now(UTC)
+    rows: dict[str, list[Any]] = {name: [] for name in _SCHEMA.names}
+    with_addresses = 0
+    line = 0
+    for incident in catalog.incidents:
+        if incident.addresses:
+            with_addresses += 1
+        for address in incident.addresses:
+            line += 1
+            context = {
+                "incident": incident.id,
+                "incident_name": incident.name,
+                "incident_date": incident.date.isoformat(),
+                "role": address.role,
+                "catalog": catalog.catalog,
+                "catalog_version": catalog.version,
+                "attribution": [
+                    {"party": a.party, "kind": a.kind, "confidence": a.confidence}
+                    for a in incident.attribution
+                ],
+                "attribution_confidence": incident.confidence,
+            }
+            rows["chain"].append(address.chain)
+            rows["address"].append(address.address)
+            rows["label"].append(incident_label(incident, address.role))
+            rows["actor"].append(actor_id(incident.actor))
+            rows["confidence"].append(address.confidence)
+            rows["confidence_level"].append(confidence_level(address.confidence))
+            rows["source"].append(address.source or incident.sources[0])
+            rows["lastmod"].append(catalog.updated)
+            rows["context"].append(json.dumps(context, ensure_ascii=False))
+            rows["line"].append(line)
+    path = Path(catalog.path) if catalog.path else None
+    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path and path.is_file() else ""
+    pack = pack_of(catalog)
+    with store.transaction() as con:
+        file_id = next_file_id(con)
+        replaced = int(
+            con.execute("SELECT count(*) FROM labels WHERE pack = ?", [pack]).fetchall()[0][0]
+        )
+        con.execute("DELETE FROM labels WHERE pack = ?", [pack])
+        con.register("_incident_labels", pa.Table.from_pydict(rows, schema=_SCHEMA))
+        try:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _incident_label_rows AS "
+                "SELECT * FROM _incident_labels"
+            )
+        finally:
+            con.unregister("_incident_labels")
+        assign_address_ids(con, "_incident_label_rows")
+        con.execute(
+            """
+            INSERT INTO labels (address_id, chain, address, label, category, source_category,
+                                abuse, actor, confidence, confidence_level, source, pack,
+                                creator, lastmod, is_cluster_definer, context, file_id, line)
+            SELECT a.id, r.chain, r.address, r.label, 'theft', 'hacker', 'service_hack',
+                   r.actor, r.confidence, r.confidence_level, r.source, ?, ?, r.lastmod,
+                   NULL, r.context, ?, r.line
+            FROM _incident_label_rows r JOIN addresses a USING (chain, address)
+            """,
+            [pack, CREATOR, file_id],
+        )
+        con.execute("DROP TABLE _incident_label_rows")
+        n_labels = len(rows["line"])
+        result = FileResult(
+            path=str(path) if path else pack,
+            format=FORMAT,
+            file_id=file_id,
+            sha256=digest,
+            rows_read=len(catalog.incidents),
+            rows_new=n_labels,
+        )
+        write_log(
+            con,
+            result,
+            started,
+            {"catalog": catalog.catalog, "version": catalog.version, "replaced": replaced},
+        )
+        ensure_label_views(con)
+    return LabelLoad(
+        file_id=file_id,
+        catalog_version=catalog.version,
+        incidents=with_addresses,
+        labels=n_labels,
+        replaced=replaced,
+    )
+
+
+def incident_address_ids(store: Store, catalog: Catalog, name: str) -> list[int]:
+    """Store ids of the catalog addresses of the incidents matching ``name`` (by id, name
+    or victim) that are already in the store; empty if none is."""
+    ids: list[int] = []
+    for incident in catalog.find(name):
+        for address in incident.addresses:
+            found = store.address_id(address.chain, address.address)
+            if found is not None:
+                ids.append(found)
+    return list(dict.fromkeys(ids))
