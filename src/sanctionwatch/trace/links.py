@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from sanctionwatch.chain.chains import CHAINS
 from sanctionwatch.store.db import Store
@@ -377,15 +378,22 @@ def _amount_matches(
     if not entries:
         return []
     con = store.con
+    # the services the entries went into, and every wallet of those services' actors
     actor_of = {
         int(a): str(act)
         for a, act in con.execute(
-            "SELECT DISTINCT address_id, actor FROM labels WHERE actor IS NOT NULL"
+            "SELECT DISTINCT address_id, actor FROM labels WHERE actor IS NOT NULL "
+            "AND address_id IN (SELECT unnest(?::BIGINT[]))",
+            [sorted({int(info[e.rowid][3]) for e in entries})],
         ).fetchall()
     }
     wallets: dict[str, list[int]] = defaultdict(list)
-    for a, act in actor_of.items():
-        wallets[act].append(a)
+    for a, act in con.execute(
+        "SELECT DISTINCT address_id, actor FROM labels "
+        "WHERE actor IN (SELECT unnest(?::VARCHAR[]))",
+        [sorted(set(actor_of.values()))],
+    ).fetchall():
+        wallets[str(act)].append(int(a))
     by_actor: dict[str, list[Entry]] = defaultdict(list)
     for e in entries:
         owner = actor_of.get(int(info[e.rowid][3]))
@@ -417,34 +425,45 @@ def _amount_matches(
         rates = _service_rates(deposits, payouts, window, sparse_ok=bridges)
         if not rates:
             continue
-        pay_t = np.array([c[7] for c in payouts], dtype=np.int64)
-        pay_amount = np.array([c[5] for c in payouts], dtype=np.float64)
-        pay_key = [(c[1], c[4]) for c in payouts]
+        # payouts by time; per (chain, asset) of the deposits, each payout's rate (NaN: none)
+        by_time = sorted(range(len(payouts)), key=lambda k: payouts[k][7])
+        pay_t = np.array([payouts[k][7] for k in by_time], dtype=np.int64)
+        pay_amount = np.array([payouts[k][5] for k in by_time], dtype=np.float64)
+        pay_key = [(payouts[k][1], payouts[k][4]) for k in by_time]
         span = int(window.total_seconds())
+        rate_cache: dict[tuple[Any, Any], tuple[npt.NDArray[np.float64], list[Any]]] = {}
         for e in group:
             chain_in, _, _, _, asset_in, t_in = info[e.rowid]
             if e.amount <= 0:
                 continue
+            if (chain_in, asset_in) not in rate_cache:
+                found = [rates.get((chain_in, asset_in, *key)) for key in pay_key]
+                rate_cache[(chain_in, asset_in)] = (
+                    np.array([np.nan if f is None else f[0] for f in found]),
+                    found,
+                )
+            rate_of, found_rates = rate_cache[(chain_in, asset_in)]
             t0 = _epoch(t_in)
-            near = np.flatnonzero((pay_t >= t0) & (pay_t <= t0 + span))
-            agreeing: list[tuple[float, int, int, float, float, str]] = []
-            for k in near.tolist():
-                rate = rates.get((chain_in, asset_in, *pay_key[k]))
-                if rate is None:
-                    continue
-                r = math.log(pay_amount[k] / e.amount)
-                if abs(r - rate[0]) <= MATCH_TOLERANCE:
-                    agreeing.append((abs(r - rate[0]), int(pay_t[k]), k, r, rate[1], rate[2]))
-            if not agreeing:
+            lo = int(np.searchsorted(pay_t, t0, side="left"))
+            hi = int(np.searchsorted(pay_t, t0 + span, side="right"))
+            if lo >= hi:
                 continue
-            _, _, k, r, share, calibration = min(agreeing, key=lambda a: (a[0], a[1]))
-            kind, chain_out, tx, ref, asset_out, amount, t_out, _ = payouts[k]
-            confidence = share / len(agreeing)
+            r_all = np.log(pay_amount[lo:hi] / e.amount)
+            deviation = np.abs(r_all - rate_of[lo:hi])
+            ok = np.flatnonzero(deviation <= MATCH_TOLERANCE)  # NaN (no rate) never is
+            if not len(ok):
+                continue
+            # the closest to the service's rate, then the earliest
+            pick = int(ok[np.lexsort((pay_t[lo:hi][ok], deviation[ok]))[0]])
+            _, share, calibration = found_rates[lo + pick]
+            r, agreeing = float(r_all[pick]), len(ok)
+            kind, chain_out, tx, ref, asset_out, amount, t_out, _ = payouts[by_time[lo + pick]]
+            confidence = share / agreeing
             sym = CHAINS[chain_out].native_symbol if kind == "utxo" else symbols.get(asset_out, "?")
             evidence = (
                 f"payout by a wallet of {act} {(t_out - t_in)} after the deposit at the "
                 f"service's rate ({math.exp(r):.6g} per base unit; {calibration}); "
-                f"{len(agreeing)} candidate payout(s) agree"
+                f"{agreeing} candidate payout(s) agree"
             )
             links.append(
                 Link(
