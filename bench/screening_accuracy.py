@@ -291,6 +291,9 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("bench/out"))
     parser.add_argument("--no-speed", action="store_true")
     args = parser.parse_args()
+    if not (args.data / "sanctions").is_dir():
+        print(f"skipped: the real lists are not at {args.data / 'sanctions'}")
+        return
     args.workdir.mkdir(parents=True, exist_ok=True)
     db = args.workdir / "screening.duckdb"
     with open_store(db) as store:
