@@ -11,7 +11,14 @@ import pytest
 from followthemoney import model
 
 from sanctionwatch.cases.casefile import CaseItem, parse_case_file
-from sanctionwatch.cases.cases import add_items, get_case, list_cases, new_case, run_case
+from sanctionwatch.cases.cases import (
+    RUN_KINDS,
+    add_items,
+    get_case,
+    list_cases,
+    new_case,
+    run_case,
+)
 from sanctionwatch.cases.export import export_case
 from sanctionwatch.errors import FormatError, InputError, NotFoundError
 from sanctionwatch.incidents import load_catalog
@@ -100,8 +107,40 @@ def test_run_records_who_when_and_data_versions(store: Store) -> None:
     reached = {n["address"] for n in recorded["trace"]["result"]["nodes"]}
     assert HOP1 in reached
     assert HOP2 in reached
+    assert kinds["exposure"]["status"] == "skipped"  # no address items
+    assert kinds["itw"]["status"] == "skipped"  # no record files
     again = run_case(store, case_id, ["incidents"])
-    assert again[0]["run_id"] == 5  # runs accumulate; nothing is overwritten
+    assert again[0]["run_id"] == len(RUN_KINDS) + 1  # runs accumulate; nothing is overwritten
+
+
+def test_exposure_and_it_worker_runs_reach_the_report(store: Store, tmp_path: Path) -> None:
+    from sanctionwatch.itw.generate import generate_pool
+    from sanctionwatch.report.build import case_report
+    from sanctionwatch.report.render import render_html
+
+    _bybit_graph(store)
+    pool = generate_pool(honest=150, networks=2, seed=5)
+    records = tmp_path / "applicants.jsonl"
+    records.write_text("".join(json.dumps(r) + "\n" for r in pool.records))
+    items = [
+        CaseItem(kind="address", value=HOP2, chain="ethereum"),
+        CaseItem(kind="records", value=str(records)),
+    ]
+    case_id = new_case(store, "Exposure and applicants", items=items)
+    runs = {r["kind"]: r for r in run_case(store, case_id, ["exposure", "itw"], hops=3)}
+    assert runs["exposure"]["status"] == "ok", runs["exposure"]
+    # HOP2 received from the Bybit theft address two hops up: exposed to theft
+    assert runs["exposure"]["summary"]["exposed"] == 1
+    assert runs["exposure"]["summary"]["by_category"]["theft"] == 1
+    assert runs["itw"]["status"] == "ok", runs["itw"]
+    assert runs["itw"]["summary"]["records"] == len(pool.records)
+    case = get_case(store, case_id).to_dict(with_results=True)
+    flagged = [n for n in case["runs"][-1]["result"]["networks"] if n["flagged"]]
+    assert flagged
+    html = render_html(case_report(case))
+    assert "flagged network(s) in run" in html
+    for network in flagged:
+        assert network["network_id"] in html
 
 
 def test_unknown_run_kind(store: Store) -> None:

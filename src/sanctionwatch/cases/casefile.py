@@ -29,7 +29,7 @@ from sanctionwatch.chain.addresses import address_problem, guess_chains
 from sanctionwatch.chain.chains import CHAINS
 from sanctionwatch.errors import FormatError, NotFoundError
 
-ItemKind = Literal["incident", "address", "name", "file", "note", "source"]
+ItemKind = Literal["incident", "address", "name", "file", "records", "note", "source"]
 
 
 class CaseItem(BaseModel):

@@ -14,7 +14,11 @@ Runs (``run_case``), each recorded even when skipped or failed (with the message
 - ``trace``: a trace from the case's incidents (``incident:ID``), addresses and seed files,
   from the earliest incident date, with the given hop limit and taint model;
 - ``screen_names``: the case's names against the loaded sanctions lists;
-- ``screen_addresses``: the case's addresses against lists and labels.
+- ``screen_addresses``: the case's addresses against lists and labels;
+- ``exposure``: the case's addresses' exposure (both directions, at most 10 hops) to
+  sanctioned, theft, mixer and other risky categories, with the shortest evidence paths;
+- ``itw``: the case's IT-worker record files (``records`` items) scanned, with names
+  screened against the loaded lists and wallets' exposure measured in the store.
 """
 
 from __future__ import annotations
@@ -34,7 +38,14 @@ from sanctionwatch.errors import InputError, NotFoundError, SanctionwatchError
 from sanctionwatch.store.db import Store
 from sanctionwatch.store.schema import SCHEMA_VERSION
 
-RUN_KINDS: tuple[str, ...] = ("incidents", "trace", "screen_names", "screen_addresses")
+RUN_KINDS: tuple[str, ...] = (
+    "incidents",
+    "trace",
+    "screen_names",
+    "screen_addresses",
+    "exposure",
+    "itw",
+)
 
 
 def analyst(explicit: str | None = None) -> str:
@@ -482,9 +493,53 @@ def _run_screen_addresses(
     )
 
 
+def _run_exposure(
+    store: Store, case: Case, hops: int, model: str, since: datetime | None
+) -> RunOutcome:
+    from sanctionwatch.trace.exposure import MAX_HOPS, exposure
+
+    items = case.values("address")
+    hops = max(1, min(hops, MAX_HOPS))
+    params: dict[str, Any] = {
+        "addresses": [i["value"] for i in items],
+        "direction": "both",
+        "hops": hops,
+    }
+    if not items:
+        return RunOutcome("exposure", "skipped", params, message="the case has no addresses")
+    result = exposure(
+        store, [(str(i["chain"]), str(i["value"])) for i in items], direction="both", hops=hops
+    ).to_dict()
+    exposed = [a for a in result["addresses"] if a.get("exposure")]
+    summary = {
+        "addresses": len(items),
+        "exposed": len(exposed),
+        "by_category": result["summary"]["exposed"],
+        "not_in_store": result["summary"]["not_in_store"],
+    }
+    return RunOutcome("exposure", "ok", params, summary=summary, result=result)
+
+
+def _run_itw(store: Store, case: Case, hops: int, model: str, since: datetime | None) -> RunOutcome:
+    from pathlib import Path
+
+    from sanctionwatch.itw.scan import ScanOptions, scan_files
+
+    files = [Path(f["value"]) for f in case.values("records")]
+    params: dict[str, Any] = {"files": [str(f) for f in files]}
+    if not files:
+        return RunOutcome("itw", "skipped", params, message="the case has no record files")
+    result = scan_files(files, ScanOptions(store=store)).to_dict()
+    result.pop("indicators", None)  # the catalogue, the same for every run
+    summary = result["summary"]
+    return RunOutcome("itw", "ok", params, summary=summary, result=result)
+
+
 _RUNNERS = {
     "incidents": _run_incidents,
     "trace": _run_trace,
     "screen_names": _run_screen_names,
     "screen_addresses": _run_screen_addresses,
+    "exposure": _run_exposure,
+    "itw": _run_itw,
 }

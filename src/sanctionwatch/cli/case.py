@@ -32,6 +32,7 @@ def _items(
     notes: list[str] | None,
     sources: list[str] | None,
     chain: str | None,
+    records: list[Path] | None = None,
 ) -> list[Any]:
     from pydantic import ValidationError
 
@@ -42,6 +43,7 @@ def _items(
     raw += [{"kind": "address", "value": v, "chain": chain} for v in addresses or []]
     raw += [{"kind": "name", "value": v} for v in names or []]
     raw += [{"kind": "file", "value": str(v)} for v in files or []]
+    raw += [{"kind": "records", "value": str(v)} for v in records or []]
     raw += [{"kind": "note", "value": v} for v in notes or []]
     raw += [{"kind": "source", "value": v} for v in sources or []]
     items, problems = [], []
@@ -100,6 +102,10 @@ def add(
     chain: Annotated[str | None, typer.Option(help="Chain of the --address values.")] = None,
     person: Annotated[list[str] | None, typer.Option("--name", help="Name to screen.")] = None,
     seed_file: Annotated[list[Path] | None, typer.Option("--file", help="Seed file.")] = None,
+    records: Annotated[
+        list[Path] | None,
+        typer.Option("--records", help="IT-worker record file (JSON lines or CSV) to scan."),
+    ] = None,
     note: Annotated[list[str] | None, typer.Option(help="A note.")] = None,
     source: Annotated[list[str] | None, typer.Option(help="A source URL.")] = None,
     analyst: AnalystOption = None,
@@ -107,9 +113,11 @@ def add(
     """Add seeds, names, notes or sources to a case."""
     from sanctionwatch.cases.cases import add_items
 
-    items = _items(incident, address, person, seed_file, note, source, chain)
+    items = _items(incident, address, person, seed_file, note, source, chain, records)
     if not items:
-        raise InputError("Nothing to add: give --incident, --address, --name, --file, ...")
+        raise InputError(
+            "Nothing to add: give --incident, --address, --name, --file, --records, ..."
+        )
     with store_of(ctx) as store:
         added = add_items(store, case_id, items, analyst)
     out.print(f"case {case_id}: {added} item(s) added ({len(items) - added} already there)")
@@ -121,7 +129,10 @@ def run(
     case_id: Annotated[int, typer.Argument(help="Case id.")],
     only: Annotated[
         list[str] | None,
-        typer.Option(help="incidents | trace | screen_names | screen_addresses (repeatable)."),
+        typer.Option(
+            help="incidents | trace | screen_names | screen_addresses | exposure | itw "
+            "(repeatable)."
+        ),
     ] = None,
     hops: Annotated[int, typer.Option(min=0, max=50, help="Trace hop limit.")] = 6,
     model: Annotated[str, typer.Option(help="Taint model of the trace.")] = "haircut",

@@ -57,6 +57,8 @@ class ReportData:
     address_hits: list[dict[str, Any]] = field(default_factory=list)
     screening_runs: list[dict[str, Any]] = field(default_factory=list)
     itw: list[dict[str, Any]] = field(default_factory=list)
+    itw_networks: list[dict[str, Any]] = field(default_factory=list)  # flagged, latest run
+    itw_run: int | None = None
     annex_addresses: list[dict[str, Any]] = field(default_factory=list)
     annex_transactions: list[dict[str, Any]] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
@@ -104,6 +106,10 @@ def case_report(case: dict[str, Any], catalog: Catalog | None = None) -> ReportD
             if run["status"] == "ok":
                 _screen_parts(data, run)
     data.itw = [r for r in case["runs"] if r["kind"].startswith("itw")]
+    itw = latest.get("itw")
+    if itw is not None and itw["status"] == "ok" and itw.get("result"):
+        data.itw_networks = [n for n in itw["result"].get("networks") or [] if n.get("flagged")]
+        data.itw_run = itw["run_id"]
     data.sources += [i["value"] for i in case["items"] if i["kind"] == "source"]
     _methods(data, latest)
     return data
