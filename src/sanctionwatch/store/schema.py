@@ -221,7 +221,7 @@ TABLES: tuple[str, ...] = (
     CREATE TABLE IF NOT EXISTS case_items (
         case_id INTEGER NOT NULL,
         item_id INTEGER NOT NULL,
-        kind VARCHAR NOT NULL,         -- incident | address | name | file | note | source
+        kind VARCHAR NOT NULL,         -- incident | address | name | file | records | note | source
         value VARCHAR NOT NULL,        -- incident id, address, name, path, text or URL
         chain VARCHAR,                 -- for addresses (NULL: any chain where valid)
         note VARCHAR,
@@ -232,7 +232,7 @@ TABLES: tuple[str, ...] = (
     CREATE TABLE IF NOT EXISTS case_runs (
         case_id INTEGER NOT NULL,
         run_id INTEGER NOT NULL,
-        kind VARCHAR NOT NULL,         -- incidents | trace | screen_names | screen_addresses
+        kind VARCHAR NOT NULL,         -- incidents | trace | screen_* | exposure | itw
         status VARCHAR NOT NULL,       -- ok | skipped | error
         started_at TIMESTAMP NOT NULL,
         finished_at TIMESTAMP NOT NULL,
