@@ -17,6 +17,8 @@ positives (query name -> the entry, the entry reduced to its primary name)
 
 hard negatives (two different listed DPRK persons, same list)
 - ``same_surname``: sharing only the surname; ``shares_most``: sharing two or more tokens;
+- ``org_shares_words``: two different listed DPRK organisations sharing two or more words
+  that are not generic (``corporation``, ``korea``, ...);
 - ``unlisted_variant``: a made-up unlisted person, a listed DPRK person's name with the last
   given-name syllable replaced by a common one of another shape (``Kim Song Chol`` ->
   ``Kim Song Hak``), against that listed person;
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import itertools
 import json
 import random
 import re
@@ -56,7 +59,7 @@ POPULAR = {
     "pae": "Bae", "paek": "Baek", "ko": "Koh", "ryu": "Yu", "kang": "Gang", "ro": "Roh",
 }  # fmt: skip
 POSITIVE = ("alias", "romanization", "hangul", "cross_list")
-NEGATIVE = ("same_surname", "shares_most", "unlisted_variant")
+NEGATIVE = ("same_surname", "shares_most", "unlisted_variant", "org_shares_words")
 # Given-name syllables for made-up unlisted people (common in DPRK names).
 SYLLABLES = (
     "chol", "song", "yong", "hyok", "nam", "il", "ho", "su", "min", "gwang", "myong", "hak",
@@ -197,6 +200,26 @@ def build_pairs(entries: list[IndexedEntry], seed: int = 7) -> list[tuple[str, s
         negatives["unlisted_variant"].append(
             ("unlisted_variant", made_up, restricted(e, e.names[0].text, number))
         )
+    # organisations: two different listed DPRK organisations sharing two or more words that
+    # are not generic (``Korea Ryonbong General Corporation`` / ``Ryonbong Bank``)
+    orgs = [e for e in dprk if e.schema != "Person" and e.names]
+    by_word: dict[str, list[IndexedEntry]] = defaultdict(list)
+    for e in orgs:
+        for token in set(e.names[0].folded) - GENERIC_TOKENS:
+            by_word[token].append(e)
+    seen: set[tuple[str, str]] = set()
+    for group in by_word.values():
+        for a, b in itertools.combinations(group[:40], 2):
+            if a.list_name != b.list_name or (a.entity_id, b.entity_id) in seen:
+                continue
+            shared = (set(a.names[0].folded) & set(b.names[0].folded)) - GENERIC_TOKENS
+            if len(shared) < 2 or sorted(a.names[0].folded) == sorted(b.names[0].folded):
+                continue
+            seen.add((a.entity_id, b.entity_id))
+            number += 1
+            negatives["org_shares_words"].append(
+                ("org_shares_words", a.names[0].text, restricted(b, b.names[0].text, number))
+            )
     for found in negatives.values():
         pairs.extend(found[:600])
     return pairs

@@ -197,3 +197,10 @@ def test_legal_forms_acronyms_and_patronymics() -> None:
     assert _score("Kozlov Sergey Ivanovich", "Kozlov Sergey Mikhaylovich", korean=False) < 0.7
     # the lone word "in" is not rigour's "inc": Korean given names keep it
     assert _score("O In Chun", "O In Jun") == pytest.approx(1.0)
+
+
+def test_numbers_name_different_things() -> None:
+    vessel = {"korean": False, "person": False}
+    assert _score("KUM SONG 3", "KUM SONG 7", **vessel) < 0.7
+    assert _score("MI RIM 2", "MI RIM", **vessel) < 0.7
+    assert _score("Department 53", "Department 53", **vessel) == pytest.approx(1.0)

@@ -75,6 +75,8 @@ LOGIC_V2_MIN_SCORE = 0.3
 GENERIC_WEIGHT = 0.2
 ORG_EXTRA_FACTOR = 0.95
 SYLLABLE_VOWEL_SIMILARITY = 0.8
+OTHER_NUMBER_FACTOR = 0.5
+ONE_SIDED_NUMBER_FACTOR = 0.8
 ACRONYM_SIMILARITY = 0.8
 _PATRONYMIC = re.compile(r"^\w{3,}(?:ovich|evich|ovna|evna|ogly|oglu|kyzy)$")
 _LINKING = frozenset({"of", "the", "and", "for", "de", "la"})
@@ -82,7 +84,7 @@ _GENERIC = (
     "corporation corp co company companies ltd limited llc inc jsc ojsc pjsc cjsc ooo zao oao"
     " plc gmbh ag sa srl bv pte pty fze fzco llp lp general trading import export and the of"
     " group holding holdings enterprise enterprises international korea korean dprk dprkn"
-    " ao pao oy sarl too tnhh cong ty"
+    " ao pao oy sarl too tnhh cong ty democratic republic"
     " choson chosun"
 )
 #: Generic words of organisation names, as plain and as folded tokens.
@@ -218,6 +220,8 @@ def align_tokens(
 
     Generic words of organisation names (``corporation``, ``trading``, ``co``, ...) weigh a
     fifth and cost nothing when unmatched; list tokens the query lacks cost ``extra_factor``.
+    Different numbers (``KUM SONG 3`` / ``KUM SONG 7``) halve the score, a number on one
+    side only costs a fifth.
     """
     pairs = sorted(
         (
@@ -257,6 +261,14 @@ def align_tokens(
         detail += f" | query only: {' '.join(extra_q)}"
     if extra_c:
         detail += f" | list only: {' '.join(extra_c)}"
+    # numbers name things (vessels KUM SONG 3 / KUM SONG 7, units, branches): other numbers
+    # are another thing, a number on one side only is likely another thing
+    q_numbers = {t for t in query if t.isdigit()}
+    c_numbers = {t for t in candidate if t.isdigit()}
+    if q_numbers != c_numbers:
+        factor = OTHER_NUMBER_FACTOR if q_numbers and c_numbers else ONE_SIDED_NUMBER_FACTOR
+        score *= factor
+        detail += f" | numbers differ (x{factor})"
     return score, detail
 
 
