@@ -24,32 +24,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
 from sanctionwatch.incidents.catalog import Catalog, Incident
+from sanctionwatch.labels.ingest import replace_pack_labels
 from sanctionwatch.labels.query import ensure_label_views
+from sanctionwatch.labels.rows import LabelRow
 from sanctionwatch.labels.taxonomy import confidence_level
 from sanctionwatch.store.db import Store
-from sanctionwatch.store.dictionary import assign_address_ids
 from sanctionwatch.store.ingestlog import FileResult, next_file_id, write_log
 
 CREATOR = "sanctionwatch incidents"
 FORMAT = "incident-catalog"
-
-_SCHEMA = pa.schema(
-    [
-        ("chain", pa.string()),
-        ("address", pa.string()),
-        ("label", pa.string()),
-        ("actor", pa.string()),
-        ("confidence", pa.string()),
-        ("confidence_level", pa.int32()),
-        ("source", pa.string()),
-        ("lastmod", pa.date32()),
-        ("context", pa.string()),
-        ("line", pa.int64()),
-    ]
-)
 
 
 def pack_of(catalog: Catalog) -> str:
@@ -87,14 +71,13 @@ class LabelLoad:
 def load_incident_labels(store: Store, catalog: Catalog) -> LabelLoad:
     """Replace the catalog's labels in the store (one transaction); return what was done."""
     started = datetime.now(UTC)
-    rows: dict[str, list[Any]] = {name: [] for name in _SCHEMA.names}
+    pack = pack_of(catalog)
+    labels: list[LabelRow] = []
     with_addresses = 0
-    line = 0
     for incident in catalog.incidents:
         if incident.addresses:
             with_addresses += 1
         for address in incident.addresses:
-            line += 1
             context = {
                 "incident": incident.id,
                 "incident_name": incident.name,
@@ -108,55 +91,37 @@ def load_incident_labels(store: Store, catalog: Catalog) -> LabelLoad:
                 ],
                 "attribution_confidence": incident.confidence,
             }
-            rows["chain"].append(address.chain)
-            rows["address"].append(address.address)
-            rows["label"].append(incident_label(incident, address.role))
-            rows["actor"].append(actor_id(incident.actor))
-            rows["confidence"].append(address.confidence)
-            rows["confidence_level"].append(confidence_level(address.confidence))
-            rows["source"].append(address.source or incident.sources[0])
-            rows["lastmod"].append(catalog.updated)
-            rows["context"].append(json.dumps(context, ensure_ascii=False))
-            rows["line"].append(line)
+            labels.append(
+                LabelRow(
+                    chain=address.chain,
+                    address=address.address,
+                    label=incident_label(incident, address.role),
+                    category="theft",
+                    source_category="hacker",
+                    abuse="service_hack",
+                    actor=actor_id(incident.actor),
+                    confidence=address.confidence,
+                    confidence_level=confidence_level(address.confidence),
+                    source=address.source or incident.sources[0],
+                    pack=pack,
+                    creator=CREATOR,
+                    lastmod=catalog.updated,
+                    context=json.dumps(context, ensure_ascii=False),
+                    line=len(labels) + 1,
+                )
+            )
     path = Path(catalog.path) if catalog.path else None
     digest = hashlib.sha256(path.read_bytes()).hexdigest() if path and path.is_file() else ""
-    pack = pack_of(catalog)
     with store.transaction() as con:
         file_id = next_file_id(con)
-        replaced = int(
-            con.execute("SELECT count(*) FROM labels WHERE pack = ?", [pack]).fetchall()[0][0]
-        )
-        con.execute("DELETE FROM labels WHERE pack = ?", [pack])
-        con.register("_incident_labels", pa.Table.from_pydict(rows, schema=_SCHEMA))
-        try:
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE _incident_label_rows AS "
-                "SELECT * FROM _incident_labels"
-            )
-        finally:
-            con.unregister("_incident_labels")
-        assign_address_ids(con, "_incident_label_rows")
-        con.execute(
-            """
-            INSERT INTO labels (address_id, chain, address, label, category, source_category,
-                                abuse, actor, confidence, confidence_level, source, pack,
-                                creator, lastmod, is_cluster_definer, context, file_id, line)
-            SELECT a.id, r.chain, r.address, r.label, 'theft', 'hacker', 'service_hack',
-                   r.actor, r.confidence, r.confidence_level, r.source, ?, ?, r.lastmod,
-                   NULL, r.context, ?, r.line
-            FROM _incident_label_rows r JOIN addresses a USING (chain, address)
-            """,
-            [pack, CREATOR, file_id],
-        )
-        con.execute("DROP TABLE _incident_label_rows")
-        n_labels = len(rows["line"])
+        replaced = replace_pack_labels(con, pack, labels, file_id)
         result = FileResult(
             path=str(path) if path else pack,
             format=FORMAT,
             file_id=file_id,
             sha256=digest,
             rows_read=len(catalog.incidents),
-            rows_new=n_labels,
+            rows_new=len(labels),
         )
         write_log(
             con,
@@ -169,7 +134,7 @@ def load_incident_labels(store: Store, catalog: Catalog) -> LabelLoad:
         file_id=file_id,
         catalog_version=catalog.version,
         incidents=with_addresses,
-        labels=n_labels,
+        labels=len(labels),
         replaced=replaced,
     )
 

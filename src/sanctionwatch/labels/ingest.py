@@ -218,6 +218,29 @@ def _insert_labels(con: duckdb.DuckDBPyConnection, file_id: int) -> int:
     return new
 
 
+def replace_pack_labels(
+    con: duckdb.DuckDBPyConnection, pack: str, labels: Sequence[LabelRow], file_id: int
+) -> int:
+    """Replace every label of ``pack`` by ``labels`` (all of them carry ``pack``), inside the
+    caller's transaction: labels that are a projection of another source (the incident
+    catalog), re-derived whole on each load. Returns how many labels the pack had before."""
+    replaced = _scalar(con, "SELECT count(*) FROM labels WHERE pack = ?", [pack])
+    con.execute("DELETE FROM labels WHERE pack = ?", [pack])
+    _stage_labels(con, labels)
+    assign_address_ids(con, "_label_rows")
+    columns = ", ".join(_LABEL_COLUMNS[:-1])
+    con.execute(
+        f"""
+        INSERT INTO labels (address_id, {columns}, file_id, line)
+        SELECT a.id, {", ".join("s." + c for c in _LABEL_COLUMNS[:-1])}, ?, s.line
+        FROM _label_rows s JOIN addresses a ON a.chain = s.chain AND a.address = s.address
+        """,
+        [file_id],
+    )
+    con.execute("DROP TABLE _label_rows")
+    return replaced
+
+
 def _insert_rejects(
     con: duckdb.DuckDBPyConnection, file_id: int, path: str, rejects: Sequence[RejectRow]
 ) -> None:
