@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sanctionwatch.cli.common import store_of
 from sanctionwatch.cli.output import OutputFormat, err, out, print_json, print_table
+
+if TYPE_CHECKING:
+    from sanctionwatch.incidents.catalog import Catalog, Incident
 
 app = typer.Typer(
     help="The incident catalog: DPRK-attributed crypto thefts with sources.",
@@ -62,16 +65,14 @@ def usd(value: int | None) -> str:
     return f"{value / 1e6:,.1f} m"
 
 
-@app.command("list")
-def list_incidents(
-    start: FromOption = None,
-    end: ToOption = None,
-    min_confidence: ConfidenceOption = MinConfidence.low,
-    include_returned: ReturnedOption = True,
-    catalog_path: CatalogOption = None,
-    fmt: FormatOption = OutputFormat.table,
-) -> None:
-    """List incidents in date order (returned thefts included and marked)."""
+def _selected(
+    catalog_path: Path | None,
+    start: str | None,
+    end: str | None,
+    min_confidence: MinConfidence,
+    include_returned: bool,
+) -> tuple[Catalog, list[Incident]]:
+    """The catalog and its incidents that the period and filters select."""
     from sanctionwatch.incidents import load_catalog, select
 
     catalog = load_catalog(catalog_path)
@@ -82,6 +83,21 @@ def list_incidents(
         min_confidence=min_confidence.value,
         include_returned=include_returned,
     )
+    return catalog, rows
+
+
+@app.command("list")
+def list_incidents(
+    start: FromOption = None,
+    end: ToOption = None,
+    min_confidence: ConfidenceOption = MinConfidence.low,
+    include_returned: ReturnedOption = True,
+    catalog_path: CatalogOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """List incidents in date order (returned thefts included and marked)."""
+
+    catalog, rows = _selected(catalog_path, start, end, min_confidence, include_returned)
     if fmt is OutputFormat.json:
         print_json(
             {
@@ -173,16 +189,9 @@ def summary(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Total USD stolen (value at the time) and incident count, grouped."""
-    from sanctionwatch.incidents import load_catalog, select, summarize
+    from sanctionwatch.incidents import summarize
 
-    catalog = load_catalog(catalog_path)
-    rows = select(
-        catalog.incidents,
-        start=start,
-        end=end,
-        min_confidence=min_confidence.value,
-        include_returned=include_returned,
-    )
+    catalog, rows = _selected(catalog_path, start, end, min_confidence, include_returned)
     result = summarize(rows, by.value, start=start, end=end, catalog_version=catalog.version)
     if fmt is OutputFormat.json:
         print_json(result.to_dict())
@@ -241,17 +250,9 @@ def export(
     """Export incidents as FollowTheMoney entities or a STIX 2.1 bundle."""
     import sys
 
-    from sanctionwatch.incidents import load_catalog, select
     from sanctionwatch.report import ftm, stix
 
-    catalog = load_catalog(catalog_path)
-    rows = select(
-        catalog.incidents,
-        start=start,
-        end=end,
-        min_confidence=min_confidence.value,
-        include_returned=include_returned,
-    )
+    catalog, rows = _selected(catalog_path, start, end, min_confidence, include_returned)
     writer = ftm.write if fmt is ExportFormat.ftm else stix.write
     if str(output) == "-":
         writer(catalog, rows, sys.stdout)
