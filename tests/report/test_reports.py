@@ -3,12 +3,12 @@ that carry the figures; a case report draws its laundering flows and off-ramps."
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -21,19 +21,18 @@ from sanctionwatch.report.render import render_html, write_report
 from sanctionwatch.report.sankey import Flow, sankey_svg
 from sanctionwatch.store import Store
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
-for _module in ("altair", "vl_convert"):
-    # `make` installs the report extra; a user's own install may lack it, CI may not
-    if IN_CI:
-        importlib.import_module(_module)
-    else:
-        pytest.importorskip(_module)
+
+@pytest.fixture(autouse=True)
+def _report_libraries(installed: Callable[[str], ModuleType]) -> None:
+    """The report extra that `make` installs: charts (Altair, vl-convert)."""
+    installed("altair")
+    installed("vl_convert")
 
 
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        if os.environ.get("CI", "").lower() == "true":
+        if os.environ.get("CI", "").lower() == "true":  # like the `installed` fixture
             pytest.fail(f"{name} is missing (scripts/system-deps.sh installs poppler-utils)")
         pytest.skip(f"{name} not installed")
     return path
@@ -64,11 +63,10 @@ def test_html_report_is_self_contained() -> None:
     assert "http://" not in html.split("<h2>Annex: sources</h2>")[0].split("<svg")[0]
 
 
-def test_pdf_pages_render_and_carry_the_figures(tmp_path: Path) -> None:
-    if IN_CI:
-        importlib.import_module("weasyprint")
-    else:
-        pytest.importorskip("weasyprint")
+def test_pdf_pages_render_and_carry_the_figures(
+    tmp_path: Path, installed: Callable[[str], ModuleType]
+) -> None:
+    installed("weasyprint")
     pdftoppm, pdftotext = _tool("pdftoppm"), _tool("pdftotext")
     from PIL import Image
 

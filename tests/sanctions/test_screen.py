@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from typer.testing import CliRunner
@@ -156,12 +157,8 @@ def test_bad_queries(lists: Store) -> None:
         Screener(build_index(lists), threshold=2.0)
 
 
-def test_logic_v2_alone(lists: Store) -> None:
-    # `make` installs nomenklatura (--no-deps, see the Makefile); a user's own install may not
-    if os.environ.get("CI", "").lower() == "true":
-        import nomenklatura  # noqa: F401  (CI must have it: a broken install fails here)
-    else:
-        pytest.importorskip("nomenklatura")
+def test_logic_v2_alone(lists: Store, installed: Callable[[str], ModuleType]) -> None:
+    installed("nomenklatura")  # `make` installs it with --no-deps (see the Makefile)
     screener = Screener(build_index(lists), matcher="logic-v2")
     result = screener.screen(make_query("KIM Chol Su"))
     assert _top(result) == ("ofac-900001", pytest.approx(1.0))
