@@ -265,24 +265,22 @@ def step_incidents(ctx: DemoContext) -> None:
     from sanctionwatch.cli.output import print_table
     from sanctionwatch.incidents import load_catalog, select, summarize
     from sanctionwatch.incidents.labels import load_incident_labels
+    from sanctionwatch.incidents.summary import MSMT_OCT_2025
 
     catalog = load_catalog()
-    published = {"2024": 1_190_000_000, "2025": 1_650_000_000}
-    result = summarize(select(catalog.incidents, start="2024-01", end="2025-09"), "year")
-    rows = [
-        [g.key, f"{g.total_usd / 1e9:.2f} bn", g.count, f"{published[g.key] / 1e9:.2f} bn"]
-        for g in result.groups
-    ]
-    total = f"{result.total_usd / 1e9:.2f} bn"
-    rows.append(["Jan 2024 - Sep 2025", total, result.count, "2.84 bn"])
+    rows = []
+    for start, end, published in MSMT_OCT_2025:
+        result = summarize(select(catalog.incidents, start=start, end=end), "year")
+        rows.append([f"{start} .. {end}", f"{result.total_usd / 1e9:.2f} bn", result.count,
+                     f"{published / 1e9:.2f} bn"])  # fmt: skip
     print_table(
-        f"7. incident catalog {catalog.version}: DPRK thefts (USD at the time) vs MSMT report",
+        f"8. incident catalog {catalog.version}: DPRK thefts (USD at the time) vs MSMT report",
         ["period", "catalog", "incidents", "MSMT (Oct 2025)"],
         rows,
     )
     loaded = load_incident_labels(ctx.store, catalog)
     out.print(
-        f"7. incident labels: {loaded.labels} attacker addresses of {loaded.incidents} "
+        f"8. incident labels: {loaded.labels} attacker addresses of {loaded.incidents} "
         f"incidents written as theft labels (trace incident:NAME starts from them)"
     )
     _demo_case_report(ctx)
@@ -307,31 +305,23 @@ def _demo_case_report(ctx: DemoContext) -> None:
         CaseItem(kind="name", value="Park Seong-cheol"),
         CaseItem(kind="note", value="Synthetic ExampleEx theft of the demo scenario."),
     ]
+    records = ctx.data_dir / "itw" / "records.jsonl"
+    if records.exists():  # the applicants the IT-worker step generated
+        items.append(CaseItem(kind="records", value=str(records)))
     case_id = new_case(ctx.store, "ExampleEx theft (demo scenario)", "Where did it go?", items)
     since = datetime.fromisoformat(theft["time"].replace("Z", "+00:00"))
     clock = time.perf_counter()
     runs = run_case(ctx.store, case_id, hops=10, since=since, by="demo")
     done = ", ".join(f"{r['kind']} {r['status']}" for r in runs)
-    out.print(f"7. case {case_id}: {done} in {time.perf_counter() - clock:.1f} s")
+    out.print(f"8. case {case_id}: {done} in {time.perf_counter() - clock:.1f} s")
     data = case_report(get_case(ctx.store, case_id).to_dict(with_results=True))
     for name in ("report.html", "report.pdf"):
         try:
             written = write_report(data, ctx.data_dir / name)
         except MissingDependencyError as exc:
-            out.print(f"7. report: {exc.message}")
+            out.print(f"8. report: {exc.message}")
             continue
-        out.print(f"7. report: wrote {written}")
-
-
-DEMO_STEPS: list[DemoStep] = [
-    step_generate,
-    step_ingest,
-    step_stats,
-    step_trace,
-    step_lists,
-    step_screen,
-    step_incidents,
-]
+        out.print(f"8. report: wrote {written}")
 
 
 def step_itw(ctx: DemoContext) -> None:
@@ -356,7 +346,7 @@ def step_itw(ctx: DemoContext) -> None:
     result = scan(records, options, rejects)
     s = result.summary
     out.print(
-        f"[bold]8. IT workers[/]: {s['records']:,} generated applicant records "
+        f"[bold]7. IT workers[/]: {s['records']:,} generated applicant records "
         f"({len(pool.truth['networks'])} hidden networks) scanned in {s['seconds']['total']:.1f} s"
         f": {s['networks']:,} networks of shared values, {s['flagged_networks']} flagged"
     )
@@ -372,7 +362,16 @@ def step_itw(ctx: DemoContext) -> None:
     out.print(f"wrote {html} (every flagged network drawn with its evidence; works offline)")
 
 
-DEMO_STEPS.append(step_itw)
+DEMO_STEPS: list[DemoStep] = [
+    step_generate,
+    step_ingest,
+    step_stats,
+    step_trace,
+    step_lists,
+    step_screen,
+    step_itw,
+    step_incidents,
+]
 
 
 def demo(
