@@ -9,6 +9,7 @@ import pytest
 from datasketch import MinHash
 
 from sanctionwatch.errors import InputError
+from sanctionwatch.itw.link import minhash_signatures, shingle_hashes
 from sanctionwatch.itw.normalize import (
     IpRanges,
     normalize_email,
@@ -20,7 +21,6 @@ from sanctionwatch.itw.normalize import (
     photo_hash_of,
     utc_offset_hours,
 )
-from sanctionwatch.itw.scan import minhash_signatures, shingle_hashes
 
 
 @pytest.mark.parametrize(
