@@ -46,3 +46,21 @@ def test_bad_item_is_an_input_error(tmp_path: Path) -> None:
     result = runner.invoke(app, [*db, "case", "new", "x", "--address", "0x1234"])
     assert result.exit_code != 0
     assert "address '0x1234'" in str(result.exception)
+
+
+def test_missing_record_file_is_refused_when_added(tmp_path: Path) -> None:
+    db = ["--db", str(tmp_path / "s.duckdb")]
+    made = runner.invoke(app, [*db, "case", "new", "x", "--format", "json"])
+    case_id = str(json.loads(made.stdout)["case_id"])
+    missing = tmp_path / "nope.jsonl"
+    result = runner.invoke(app, [*db, "case", "add", case_id, "--records", str(missing)])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+    present = tmp_path / "applicants.jsonl"
+    present.write_text('{"record_id": "a"}\n')
+    added = runner.invoke(app, [*db, "case", "add", case_id, "--records", str(present)])
+    assert added.exit_code == 0, added.output
+    shown = json.loads(
+        runner.invoke(app, [*db, "case", "show", case_id, "--format", "json"]).stdout
+    )
+    assert shown["items"][0] == {**shown["items"][0], "kind": "records", "value": str(present)}

@@ -42,8 +42,9 @@ def _items(
     raw += [{"kind": "incident", "value": v} for v in incidents or []]
     raw += [{"kind": "address", "value": v, "chain": chain} for v in addresses or []]
     raw += [{"kind": "name", "value": v} for v in names or []]
-    raw += [{"kind": "file", "value": str(v)} for v in files or []]
-    raw += [{"kind": "records", "value": str(v)} for v in records or []]
+    # stored absolute: a case is run later, maybe from another folder
+    raw += [{"kind": "file", "value": str(v.resolve())} for v in files or []]
+    raw += [{"kind": "records", "value": str(v.resolve())} for v in records or []]
     raw += [{"kind": "note", "value": v} for v in notes or []]
     raw += [{"kind": "source", "value": v} for v in sources or []]
     items, problems = [], []
@@ -101,10 +102,18 @@ def add(
     address: Annotated[list[str] | None, typer.Option(help="Address to trace/screen.")] = None,
     chain: Annotated[str | None, typer.Option(help="Chain of the --address values.")] = None,
     person: Annotated[list[str] | None, typer.Option("--name", help="Name to screen.")] = None,
-    seed_file: Annotated[list[Path] | None, typer.Option("--file", help="Seed file.")] = None,
+    seed_file: Annotated[
+        list[Path] | None,
+        typer.Option("--file", exists=True, dir_okay=False, help="Seed file."),
+    ] = None,
     records: Annotated[
         list[Path] | None,
-        typer.Option("--records", help="IT-worker record file (JSON lines or CSV) to scan."),
+        typer.Option(
+            "--records",
+            exists=True,
+            dir_okay=False,
+            help="IT-worker record file (JSON lines or CSV) to scan.",
+        ),
     ] = None,
     note: Annotated[list[str] | None, typer.Option(help="A note.")] = None,
     source: Annotated[list[str] | None, typer.Option(help="A source URL.")] = None,
