@@ -203,19 +203,24 @@ def _insert_labels(con: duckdb.DuckDBPyConnection, file_id: int) -> int:
           AND NOT EXISTS (SELECT 1 FROM labels l WHERE {_KEY_MATCH})
         """
     )
-    assign_address_ids(con, "_label_new")
+    _store_staged(con, "_label_new", file_id)
+    new = _scalar(con, "SELECT count(*) FROM _label_new")
+    con.execute("DROP TABLE _label_new")
+    return new
+
+
+def _store_staged(con: duckdb.DuckDBPyConnection, table: str, file_id: int) -> None:
+    """Insert the labels of temp ``table`` (columns of LabelRow), their addresses encoded."""
+    assign_address_ids(con, table)
     columns = ", ".join(_LABEL_COLUMNS[:-1])
     con.execute(
         f"""
         INSERT INTO labels (address_id, {columns}, file_id, line)
         SELECT a.id, {", ".join("s." + c for c in _LABEL_COLUMNS[:-1])}, ?, s.line
-        FROM _label_new s JOIN addresses a ON a.chain = s.chain AND a.address = s.address
+        FROM {table} s JOIN addresses a ON a.chain = s.chain AND a.address = s.address
         """,
         [file_id],
     )
-    new = _scalar(con, "SELECT count(*) FROM _label_new")
-    con.execute("DROP TABLE _label_new")
-    return new
 
 
 def replace_pack_labels(
@@ -227,16 +232,7 @@ def replace_pack_labels(
     replaced = _scalar(con, "SELECT count(*) FROM labels WHERE pack = ?", [pack])
     con.execute("DELETE FROM labels WHERE pack = ?", [pack])
     _stage_labels(con, labels)
-    assign_address_ids(con, "_label_rows")
-    columns = ", ".join(_LABEL_COLUMNS[:-1])
-    con.execute(
-        f"""
-        INSERT INTO labels (address_id, {columns}, file_id, line)
-        SELECT a.id, {", ".join("s." + c for c in _LABEL_COLUMNS[:-1])}, ?, s.line
-        FROM _label_rows s JOIN addresses a ON a.chain = s.chain AND a.address = s.address
-        """,
-        [file_id],
-    )
+    _store_staged(con, "_label_rows", file_id)
     con.execute("DROP TABLE _label_rows")
     return replaced
 
