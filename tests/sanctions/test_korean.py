@@ -14,7 +14,7 @@ from sanctionwatch.sanctions.korean import (
     name_variants,
     syllable_to_latin,
 )
-from sanctionwatch.sanctions.screen import compare_names
+from sanctionwatch.sanctions.screen import collapse_acronyms, compare_names
 
 SURNAME_GROUPS = [
     ("Pak", "Park", "Bak"),
@@ -204,3 +204,86 @@ def test_numbers_name_different_things() -> None:
     assert _score("KUM SONG 3", "KUM SONG 7", **vessel) < 0.7
     assert _score("MI RIM 2", "MI RIM", **vessel) < 0.7
     assert _score("Department 53", "Department 53", **vessel) == pytest.approx(1.0)
+
+
+def test_organisation_spellings() -> None:
+    org = {"korean": True, "person": False}  # a DPRK-listed organisation: both modes
+    # the country written three ways
+    assert (
+        _score(
+            "North Korea's Foreign Trade Bank",
+            "Foreign Trade Bank of the Democratic People's Republic of Korea",
+            **org,
+        )
+        >= 0.9
+    )
+    # Russian legal form in a transliteration rigour lacks
+    assert _score("Obschestvo S Ogranichennoi Otvetstvennostyu Mokran", "Mokran LLC", **org) >= 0.7
+    # an acronym for a run of words, linking words skipped
+    assert (
+        _score(
+            "Strategic Rocket Force Command of KPA",
+            "Strategic Rocket Force of the Korean People's Army",
+            **org,
+        )
+        >= 0.7
+    )
+    it = ("Jinyong IT Cooperation Company", "Chinyong Information Technology Cooperation Company")
+    assert _score(*it, **org) >= 0.9
+    # two words written as one; English words are not folded away (cooperation/corporation)
+    assert _score("Silver Star Network Technology", "Silverstar Network Technology", **org) >= 0.9
+    mining = (
+        "DPRKN Mining Development Trading Cooperation",
+        "Korea Mining Development Trading Corporation",
+    )
+    assert _score(*mining, **org) >= 0.7
+    # one word, another ending
+    assert _score("Ministry of Land Transport", "Ministry of Land Transportation", **org) >= 0.7
+    # a foreign city is where the firm sits, a Korean place is part of its name
+    assert _score("Dandong Jinxiang Trading Company", "Jinxiang Trading Company", **org) >= 0.8
+    assert _score("Rason International Commercial Bank", "Koryo Commercial Bank", **org) < 0.7
+
+
+def test_acronym_runs_need_a_distinctive_word() -> None:
+    assert collapse_acronyms(("kpa",), ("korean", "peoples", "army"))[1] == ("kpa",)
+    # generic words only do not spell an acronym
+    assert collapse_acronyms(("it",), ("international", "trading"))[1] == (
+        "international",
+        "trading",
+    )
+    assert collapse_acronyms(("gbae",), ("general", "bureau", "of", "atomic", "energy"))[1] == (
+        "gbae",
+    )
+
+
+def test_blocking_keys_for_acronyms_and_spellings() -> None:
+    def keys(text: str, query: bool = False) -> frozenset[str]:
+        name = prepare_name("name", text, query=query)
+        assert name is not None
+        return name.keys
+
+    # an acronym finds its name, a name its acronym
+    assert keys("RGB", query=True) & keys("Reconnaissance General Bureau") == {"^rgb"}
+    assert keys("Reconnaissance General Bureau", query=True) & keys("RGB") == {"@rgb"}
+    # two long names do not meet through their initials alone
+    shared = keys("Korea Paekho Trading Corporation", query=True) & keys(
+        "Korea Pyongyang Trading Company"
+    )
+    assert shared and not {k for k in shared if k[0] in "@^"}
+    assert keys("Cholson LLC", query=True) & keys("Korea Cholsan General Trading Corporation")
+    assert keys("Guempungri", query=True) & keys("Shenyang Geumpungri Network Technology")
+
+
+def test_non_korean_query_against_a_dprk_listed_person() -> None:
+    """A Taiwanese person under a DPRK program: spelled as written, not as Korean syllables."""
+    left = prepare_name("name", "Tsang Yun Yuan")
+    right = prepare_name("name", "Tsang Yung Yuan")
+    assert left is not None
+    assert right is not None
+    assert compare_names(left, right, korean=True, person=True, korean_query=False)[0] >= 0.7
+    # a Korean query keeps the syllable rule: one letter makes another syllable
+    korean = prepare_name("name", "Kim Yong Chol")
+    listed = prepare_name("name", "Kim Song Chol")
+    assert korean is not None
+    assert listed is not None
+    assert compare_names(korean, listed, korean=True, person=True, korean_query=True)[0] < 0.7

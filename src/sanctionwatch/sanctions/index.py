@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -63,12 +64,13 @@ class IndexedEntry:
         return data
 
 
-def prepare_name(prop: str, text: str) -> IndexedName | None:
+def prepare_name(prop: str, text: str, query: bool = False) -> IndexedName | None:
     """Tokens and comparison variants of one name; None for a name without letters.
 
     Legal forms are reduced to their short comparison form with rigour's table
     (``Obshchestvo s Ogranichennoi Otvetstvennostyu`` -> ``ooo``, ``Limited Liability
-    Company`` -> ``llc``), so that they weigh as the generic words they are.
+    Company`` -> ``llc``), so that they weigh as the generic words they are. ``query``: the
+    blocking keys of a query rather than of a listed name (``name_keys``).
     """
     plain = plain_tokens(_legal_forms(text))
     if not plain:
@@ -82,32 +84,65 @@ def prepare_name(prop: str, text: str) -> IndexedName | None:
         plain_variants=name_variants(plain),
         folded_variants=name_variants(folded),
     )
-    name.keys = frozenset(name_keys(name))
+    name.keys = frozenset(name_keys(name, query))
     return name
+
+
+# Phrases lists write in several ways, reduced to one token before tokenising: the country
+# (``North Korea's``, ``Democratic People's Republic of Korea``) and Russian legal forms
+# in transliterations rigour's table lacks (``Obschestvo S Ogranichennoi Otvetstvennostyu``).
+_PHRASES = (
+    (re.compile(r"\bdemocratic people\W?s republic of korea\b|\bnorth korea(?:n|\W?s)?\b"), "dprk"),
+    (re.compile(r"\bobs(?:h)?ch?estvo s ogranichenn\w* otvetstvenn\w*"), "ooo"),
+    (re.compile(r"\b(?:zakrytoe|otkrytoe|publichnoe)? ?aktsionernoe obshch?estvo\b"), "ao"),
+)
 
 
 def _legal_forms(text: str) -> str:
     """Multi-word legal forms replaced by their short form (single words are generic already:
-    rigour also reads a lone ``in`` as ``inc``, which would break ``O In Chun``)."""
+    rigour also reads a lone ``in`` as ``inc``, which would break ``O In Chun``), and the
+    country and legal-form phrases of ``_PHRASES`` by one token."""
     from rigour.names.org_types import extract_org_types
 
     if has_hangul(text) or " " not in text:
         return text
-    lowered = text.lower()
+    lowered = text.lower().replace("\u2019", "'")
+    for pattern, short in _PHRASES:
+        lowered = pattern.sub(f" {short} ", lowered)
     for phrase, short in extract_org_types(lowered):
         if " " in phrase.strip():
             lowered = lowered.replace(phrase, f" {short} ")
     return lowered
 
 
-def name_keys(name: IndexedName) -> set[str]:
-    """Blocking keys of a name: folded tokens of two letters or more and joined variants."""
+def name_keys(name: IndexedName, query: bool = False) -> set[str]:
+    """Blocking keys of a name: folded tokens of two letters or more and joined variants;
+    the consonants of tokens of six letters or more (``Cholson``/``Cholsan`` share
+    ``~chlsn``, ``Guempungri``/``Geumpungri`` ``~gmpngr``); and initials, so that an
+    acronym finds its name and a name its acronym: a listed name of three words or more has
+    ``^rgb`` (``Reconnaissance General Bureau``), which the one-word query ``RGB`` also has;
+    a listed one-word name has ``@rgb``, which a query of three words or more with those
+    initials also has. Two long names never meet through their initials alone."""
     keys = {t for t in name.folded if len(t) >= 2}
     for variant in name.folded_variants[1:]:
         keys.update(t for t in variant if len(t) >= 2)
     if len(name.folded) == 1:
         keys.add(name.folded[0])
+    for token in name.folded:
+        skeleton = _VOWELS.sub("", token)
+        if len(token) >= 6 and len(skeleton) >= 4:
+            keys.add(f"~{skeleton}")
+    words = [t for t in name.plain if t not in _LINKING_WORDS]
+    long_name, short_name = query, not query  # the prefix each kind carries, per side
+    if len(words) >= 3:
+        keys.add(("@" if long_name else "^") + "".join(t[0] for t in words))
+    elif len(words) == 1 and 3 <= len(words[0]) <= 6:
+        keys.add(("@" if short_name else "^") + words[0])
     return keys
+
+
+_VOWELS = re.compile(r"[aeiouy]")
+_LINKING_WORDS = frozenset({"of", "the", "and", "for", "de", "la"})
 
 
 class ScreeningIndex:

@@ -34,6 +34,7 @@ import re
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from rigour.text import levenshtein
@@ -44,7 +45,6 @@ from sanctionwatch.sanctions.index import (
     IndexedName,
     ScreeningIndex,
     build_index,
-    name_keys,
     parse_birth_date,
     prepare_name,
 )
@@ -78,6 +78,8 @@ SYLLABLE_VOWEL_SIMILARITY = 0.8
 OTHER_NUMBER_FACTOR = 0.5
 ONE_SIDED_NUMBER_FACTOR = 0.8
 ACRONYM_SIMILARITY = 0.8
+STEM_MIN_LENGTH = 5
+STEM_SIMILARITY = 0.8
 _PATRONYMIC = re.compile(r"^\w{3,}(?:ovich|evich|ovna|evna|ogly|oglu|kyzy)$")
 _LINKING = frozenset({"of", "the", "and", "for", "de", "la"})
 _GENERIC = (
@@ -85,7 +87,11 @@ _GENERIC = (
     " plc gmbh ag sa srl bv pte pty fze fzco llp lp general trading import export and the of"
     " group holding holdings enterprise enterprises international korea korean dprk dprkn"
     " ao pao oy sarl too tnhh cong ty democratic republic"
-    " choson chosun"
+    " choson chosun coltd private pvt"
+    # foreign places in company names (a branch or the seat, not the company; Korean
+    # places such as Rason name DPRK banks and firms)
+    " dandong shenyang dalian yanji yanbian hunchun beijing"
+    " shanghai hong kong hongkong hkg bangkok vladivostok moscow singapore china"
 )
 #: Generic words of organisation names, as plain and as folded tokens.
 GENERIC_TOKENS = frozenset(_GENERIC.split()) | frozenset(fold_token(t) for t in _GENERIC.split())
@@ -175,10 +181,14 @@ class NameResult:
 # -- features -------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1 << 20)  # list tokens recur in every query: pairs repeat
 def token_similarity(
     left: str, right: str, fuzzy: bool = True, min_length: int = 4, syllables: bool = False
 ) -> float:
     """1.0 if equal; edit-distance similarity >= 0.75 from ``min_length`` letters; else 0.
+
+    A word of five letters or more that begins the other (``transport``/``transportation``)
+    scores ``STEM_SIMILARITY`` (not for Korean syllables).
 
     ``syllables`` (Korean person names): two folded syllables with the same consonants and
     another vowel of the same class (``kon``/``kwon``, ``so``/``su``; see
@@ -192,6 +202,9 @@ def token_similarity(
     if syllables and short and syllable_shape(left) == syllable_shape(right):
         return SYLLABLE_VOWEL_SIMILARITY
     longest = max(len(left), len(right))
+    shorter, other = sorted((left, right), key=len)
+    if not syllables and len(shorter) >= STEM_MIN_LENGTH and other.startswith(shorter):
+        return STEM_SIMILARITY  # one word, another ending (transport / transportation)
     if longest < min_length or abs(len(left) - len(right)) > longest * (1 - FUZZY_MIN_SIMILARITY):
         return 0.0
     similarity = 1.0 - levenshtein(left, right) / longest
@@ -204,6 +217,7 @@ def _optional(token: str) -> bool:
     return token in GENERIC_TOKENS or _PATRONYMIC.search(token) is not None
 
 
+@lru_cache(maxsize=1 << 18)
 def _weight(token: str) -> float:
     return len(token) * (GENERIC_WEIGHT if _optional(token) else 1.0)
 
@@ -215,28 +229,35 @@ def align_tokens(
     min_length: int = 4,
     extra_factor: float = UNMATCHED_TOKEN_FACTOR,
     syllables: bool = False,
+    folded: tuple[Sequence[str], Sequence[str]] | None = None,
 ) -> tuple[float, str]:
     """Order-free greedy token alignment: matched characters share, 0.85 per unmatched token.
 
     Generic words of organisation names (``corporation``, ``trading``, ``co``, ...) weigh a
     fifth and cost nothing when unmatched; list tokens the query lacks cost ``extra_factor``.
     Different numbers (``KUM SONG 3`` / ``KUM SONG 7``) halve the score, a number on one
-    side only costs a fifth.
+    side only costs a fifth. ``folded``: the same tokens folded (one for one); a pair then
+    scores the better of the two spellings, written (fuzzy from four letters) and folded
+    (``min_length``, ``syllables``).
     """
-    pairs = sorted(
-        (
-            (token_similarity(q, c, fuzzy, min_length, syllables), i, j)
-            for (i, q), (j, c) in itertools.product(enumerate(query), enumerate(candidate))
-        ),
-        reverse=True,
-    )
+    # as written (fuzzy from four letters) when folded spellings are also given
+    spelling = (4, False) if folded is not None else (min_length, syllables)
+    pairs = []  # the token pairs that match at all, best first
+    for i, j in itertools.product(range(len(query)), range(len(candidate))):
+        similarity = token_similarity(query[i], candidate[j], fuzzy, *spelling)
+        if folded is not None and similarity < 1.0:
+            similarity = max(
+                similarity,
+                token_similarity(folded[0][i], folded[1][j], fuzzy, min_length, syllables),
+            )
+        if similarity > 0.0:
+            pairs.append((similarity, i, j))
+    pairs.sort(reverse=True)
     used_q: set[int] = set()
     used_c: set[int] = set()
     matched = 0.0
     parts = []
     for similarity, i, j in pairs:
-        if similarity <= 0.0:
-            break
         if i in used_q or j in used_c:
             continue
         used_q.add(i)
@@ -273,37 +294,116 @@ def align_tokens(
 
 
 def compare_names(
-    query: IndexedName, name: IndexedName, korean: bool, person: bool = True
+    query: IndexedName,
+    name: IndexedName,
+    korean: bool,
+    person: bool = True,
+    korean_query: bool = True,
 ) -> tuple[float, str]:
     """Best alignment over the two names' variants (folded tokens when ``korean``).
 
     Fuzzy token similarity only between the names as written; joined given names
     (``chongun``) must be equal. Korean syllables are short and one letter makes another
     syllable (``yong``/``song``): for Korean names only tokens of six letters or more are
-    compared fuzzily.
+    compared fuzzily. Organisations, and people listed under a DPRK program when the query
+    does not look Korean (``Tsang Yun Yuan`` for ``Tsang Yung Yuan``), are compared both as
+    written and folded (``Chinyong`` is ``Jinyong``, but folding English words loses
+    letters). For organisations an acronym on one side stands for the run of words on the
+    other (``KPA``, ``Korean People's Army``).
     """
+    both = korean and (not person or not korean_query)
+    best = (0.0, "")
     q_variants = query.folded_variants if korean else query.plain_variants
     c_variants = name.folded_variants if korean else name.plain_variants
-    best = (0.0, "")
+    notes: list[str] = []
+    alternates: tuple[Sequence[str], Sequence[str]] | None = None
+    first = (q_variants[0], c_variants[0])
+    if both:
+        first = (query.plain, name.plain)
+        alternates = (query.folded, name.folded)
+    if not person:
+        q0, c0, notes = collapse_acronyms(*first)
+        if alternates is not None and (len(q0), len(c0)) != tuple(map(len, first)):
+            fq, fc, _ = collapse_acronyms(*alternates)
+            alternates = (fq, fc) if (len(fq), len(fc)) == (len(q0), len(c0)) else None
+        first = (q0, c0)
+    if alternates is not None and tuple(map(len, alternates)) != tuple(map(len, first)):
+        alternates = None  # Hangul names can fold to another number of tokens
     base_common = set(q_variants[0]) & set(c_variants[0])
     for (i, q), (j, c) in itertools.product(enumerate(q_variants), enumerate(c_variants)):
-        if (i or j) and not (set(q) & set(c)) - base_common:
+        if i == 0 and j == 0:
+            q, c = first
+        elif not (set(q) & set(c)) - base_common:
             continue  # a joined variant helps only when a joined token matches
-        scored = align_tokens(
+        score, detail = align_tokens(
             q,
             c,
             fuzzy=i == 0 and j == 0,
             min_length=6 if korean and person else 4,
             extra_factor=UNMATCHED_TOKEN_FACTOR if person else ORG_EXTRA_FACTOR,
             syllables=korean and person,
+            folded=alternates if i == 0 and j == 0 else None,
         )
-        if scored[0] > best[0]:
-            best = scored
+        if score > best[0]:
+            prefix = "; ".join(notes) + " | " if notes and i == 0 and j == 0 else ""
+            best = (score, prefix + detail)
     if not person and len(query.plain) == 1 and best[0] < ACRONYM_SIMILARITY:
         acronym = query.plain[0]
         if len(acronym) >= 3 and acronym in _acronyms(name):
             best = (ACRONYM_SIMILARITY, f"{acronym}=acronym of {name.text!r}")
     return best
+
+
+def collapse_acronyms(
+    query: Sequence[str], candidate: Sequence[str]
+) -> tuple[tuple[str, ...], tuple[str, ...], list[str]]:
+    """An acronym on one side for a run of words on the other becomes one token on both.
+
+    ``(strategic, rocket, force, kpa)`` / ``(..., korean, peoples, army)``: the run
+    ``korean peoples army`` is replaced by ``kpa``. Linking words (``of``, ``the``) inside
+    the run are skipped; a run of generic words only (``international trading``) is none.
+    Two words one side writes as one (``Silver Star`` / ``Silverstar``) become that one.
+    """
+    sides = [list(query), list(candidate)]
+    notes: list[str] = []
+    for short, long in ((sides[0], sides[1]), (sides[1], sides[0])):
+        for token in list(short):
+            if not (2 <= len(token) <= 5 and token.isalpha()) or token in GENERIC_TOKENS:
+                continue
+            if token in _LINKING or token in long:
+                continue
+            run = _acronym_run(token, long)
+            if run is not None:
+                start, stop = run
+                notes.append(f"{token}=acronym of {' '.join(long[start:stop])}")
+                long[start:stop] = [token]
+    # two words one side writes as one (``Silver Star`` / ``Silverstar``)
+    for split, whole in ((sides[0], sides[1]), (sides[1], sides[0])):
+        for position in range(len(split) - 2, -1, -1):
+            joined = split[position] + split[position + 1]
+            if joined in whole and joined not in split:
+                notes.append(f"{split[position]} {split[position + 1]}={joined}")
+                split[position : position + 2] = [joined]
+    return tuple(sides[0]), tuple(sides[1]), notes
+
+
+def _acronym_run(acronym: str, words: Sequence[str]) -> tuple[int, int] | None:
+    """The span of ``words`` whose initials (linking words skipped) spell ``acronym``."""
+    for start, first in enumerate(words):
+        if first in _LINKING or first[0] != acronym[0]:
+            continue
+        found, distinctive = 0, False
+        for stop in range(start, len(words)):
+            word = words[stop]
+            if word in _LINKING:
+                continue
+            if len(word) < 2 or word[0] != acronym[found]:
+                break
+            found += 1
+            distinctive = distinctive or word not in GENERIC_TOKENS
+            if found == len(acronym):
+                return (start, stop + 1) if distinctive else None
+    return None
 
 
 def _acronyms(name: IndexedName) -> set[str]:
@@ -328,7 +428,7 @@ def name_tokens(
     for name in entry.names:
         if not name.keys & query.keys:
             continue  # shares no blocking key: not the name that brought the entry
-        score, detail = compare_names(query, name, korean, person)
+        score, detail = compare_names(query, name, korean, person, korean_query)
         if name.prop == "weakAlias":
             score *= 0.95
         exact_tie = score == best_score and name.plain == query.plain
@@ -443,10 +543,10 @@ class Screener:
         error = _query_problem(query)
         if error is not None:
             return NameResult(query=query, matches=(), candidates=0, error=error)
-        prepared = prepare_name("name", query.name)
+        prepared = prepare_name("name", query.name, query=True)
         if prepared is None:
             return NameResult(query, (), 0, f"name {query.name!r} has no letters or digits")
-        numbers = self.index.candidates(name_keys(prepared), BLOCKING_CANDIDATES)
+        numbers = self.index.candidates(set(prepared.keys), BLOCKING_CANDIDATES)
         allowed = SCHEMAS.get(query.schema) if query.schema else None
         entries = [self.index.entries[n] for n in numbers]
         if allowed is not None:
@@ -462,7 +562,7 @@ class Screener:
     ) -> list[NameMatch]:
         """Score ``entries`` against a valid query (logic-v2 on the best few); zeros dropped."""
         if prepared is None:
-            prepared = prepare_name("name", query.name)
+            prepared = prepare_name("name", query.name, query=True)
             if prepared is None:
                 return []
         korean_query = has_hangul(query.name) or looks_korean(list(prepared.plain))
