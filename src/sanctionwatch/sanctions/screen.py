@@ -11,9 +11,12 @@ each is scored by small feature functions ``(query, entry) -> FeatureScore``:
   letters or more, six for Korean names), times 0.85 for every token left unmatched on
   either side (0.95 for list tokens of organisations: ``Ryonha Machinery`` is ``Korea Ryonha
   Machinery Joint Venture Corporation``); generic organisation words (``corporation``,
-  ``trading``, ``korea``) weigh a fifth;
+  ``trading``, ``korea``, foreign cities) weigh a fifth; a word beginning the other
+  (``transport``/``transportation``) scores 0.8; for organisations acronyms stand for
+  runs of words and two words for their compound (``collapse_acronyms``), and both
+  spellings, written and folded, are tried (``compare_names``);
 - ``name_logic_v2``: nomenklatura's logic-v2 matcher on the query name and the entry (the
-  three best candidates with a ``name_tokens`` score from 0.3 to below 1.0), when
+  three best candidates with a ``name_tokens`` score from 0.4 to below 1.0), when
   nomenklatura is installed: the higher of the two name scores counts. It is not run for
   Korean people (a Korean surname or Hangul in the query, or a DPRK/Korean person listed),
   where ``name_tokens`` decides because logic-v2 matches e.g. ``Kim Jong Un`` with ``Kim Yo
@@ -71,7 +74,7 @@ FUZZY_MIN_SIMILARITY = 0.75
 QUALIFIER_MIN_SCORE = 0.5
 BLOCKING_CANDIDATES = 40
 LOGIC_V2_CANDIDATES = 3
-LOGIC_V2_MIN_SCORE = 0.3
+LOGIC_V2_MIN_SCORE = 0.4
 GENERIC_WEIGHT = 0.2
 ORG_EXTRA_FACTOR = 0.95
 SYLLABLE_VOWEL_SIMILARITY = 0.8
