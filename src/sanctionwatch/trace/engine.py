@@ -1243,10 +1243,13 @@ def _assemble(
         stopped_all.update(r.stopped)
         inferred_all.update(r.inferred)
     first: dict[int, int] = {}  # dense -> earliest first tainted inflow, any asset
+    first_t: dict[int, int] = {}
     for tr in main.values():
-        for d, p in tr.first_edge.items():
-            if d not in first or int(index.t([p])[0]) < int(index.t([first[d]])[0]):
-                first[d] = p
+        items = list(tr.first_edge.items())
+        times = index.t([p for _, p in items]).tolist() if items else []
+        for (d, p), t in zip(items, times, strict=True):
+            if d not in first or t < first_t[d]:
+                first[d], first_t[d] = p, t
     positions: set[int] = {p for tr in main.values() for p in tr.edges}
     dense_all = {d for tr in main.values() for d in (*tr.tainted_in, *tr.held_at)} | {
         d for d in index.dense(seed_ids).tolist() if d >= 0
@@ -1262,9 +1265,10 @@ def _assemble(
     paths = {d: _path(index, first, hop_all, d, leg_entry) for d in ends}
     for path in paths.values():
         positions.update(path)
-    for p in positions:
-        dense_all.add(int(index.src([p])[0]))
-        dense_all.add(int(index.dst[p]))
+    if positions:
+        at = np.fromiter(positions, dtype=np.int64, count=len(positions))
+        dense_all.update((index.key[at] >> 32).tolist())
+        dense_all.update(index.dst[at].tolist())
     store_ids = [int(index.ids[d]) for d in sorted(dense_all)]
     addr = {
         int(i): (c, s)
@@ -1303,12 +1307,20 @@ def _assemble(
         if lk.position is not None and lk.kind != "mixer":
             link_at[lk.position] = (lk, "out")
 
+    ordered = sorted(dense_all)
+    addr_of_dense = dict(
+        zip(ordered, [addr.get(i, ("?", "?")) for i in index.ids[ordered].tolist()], strict=True)
+    )
+
     def address_of(dense: int) -> dict[str, Any]:
-        chain, text = addr.get(int(index.ids[dense]), ("?", "?"))
+        found = addr_of_dense.get(dense)
+        chain, text = found if found is not None else addr.get(int(index.ids[dense]), ("?", "?"))
         return {"address": text, "chain": chain}
 
+    symbols = {a: info[0] for a, info in asset_info.items()}
+
     def symbol(a: int) -> str:
-        return asset_info.get(a, (str(a), None, None))[0]
+        return symbols[a] if a in symbols else str(a)
 
     def edge(p: int, tainted: float) -> dict[str, Any]:
         item = _edge(index, p, tx, address_of, symbol(int(index.asset[p])), tainted, hop_all)
@@ -1565,19 +1577,24 @@ def _edge(
     tainted: float,
     hop: dict[int, int],
 ) -> dict[str, Any]:
-    src = int(index.src([p])[0])
-    missing = ("?", str(index.amount[p]), datetime.fromtimestamp(0, UTC), "")
-    tx_hash, amount, when, position = tx.get(p, missing)
+    src = int(index.key[p] >> 32)
+    found = tx.get(p)
+    tx_hash, amount, when, position = (
+        found
+        if found is not None
+        else ("?", str(index.amount[p]), datetime.fromtimestamp(0, UTC), "")
+    )
+    sender = address_of(src)
     return {
         "tx_hash": tx_hash,
         "position": position,
-        "from_address": address_of(src)["address"],
+        "from_address": sender["address"],
         "to_address": address_of(int(index.dst[p]))["address"],
         "asset": asset,
         "amount": amount,
         "tainted_amount": tainted,
         "block_time": when.isoformat(),
-        "chain": address_of(src)["chain"],
+        "chain": sender["chain"],
         "hop": hop[src] + 1 if src in hop else 0,  # 0: a source inflow into a seed
         "stage": None,
         "stage_evidence": None,

@@ -34,7 +34,7 @@ import numpy.typing as npt
 
 from sanctionwatch.chain.chains import CHAINS
 from sanctionwatch.store.db import Store
-from sanctionwatch.trace.index import TraceIndex, expand_ranges
+from sanctionwatch.trace.index import MASK32, TraceIndex, expand_ranges
 
 LINK_CATEGORIES = ("dex", "bridge", "cross_chain_swap", "mixer", "exchange")
 MATCH_TOLERANCE = math.log(1.02)  # deposits and payouts agree on the rate within 2%
@@ -402,23 +402,18 @@ def _amount_matches(
     symbols = _asset_symbols(store)
     links: list[Link] = []
     for act, group in by_actor.items():
-        ids = wallets[act]
+        traffic = _Traffic(store, index, wallets[act])
         lo = min(info[e.rowid][5] for e in group) - CALIBRATION
         hi = max(info[e.rowid][5] for e in group) + CALIBRATION
-        payouts = _payouts(con, ids, lo, hi + window)
+        deposits = traffic.deposits(lo, hi, CALIBRATION_DEPOSITS)
+        if not deposits:
+            continue  # no rate to calibrate
+        # only payouts within ``window`` after a calibration deposit or an entry are ever
+        # compared: fetch those (a busy exchange pays out ~10^5 times in the whole window)
+        starts = [int(d[3]) for d in deposits] + [_epoch(info[e.rowid][5]) for e in group]
+        payouts = traffic.payouts(lo, hi + window, _spans(starts, window))
         if not payouts:
             continue
-        deposits = con.execute(
-            """
-            SELECT chain, asset_id, amount::DOUBLE, epoch(block_time)::BIGINT FROM transfers
-            WHERE to_id IN (SELECT unnest(?::BIGINT[]))
-              AND from_id NOT IN (SELECT unnest(?::BIGINT[]))
-              AND block_time BETWEEN ? AND ? AND amount > 0 AND success IS NOT FALSE
-              AND kind <> 'output'
-            ORDER BY block_time LIMIT ?
-            """,
-            [ids, ids, lo, hi, CALIBRATION_DEPOSITS],
-        ).fetchall()
         # a labelled bridge may link on sparse traffic when every deposit near it is paid back
         # at one rate; an exchange needs MIN_SUPPORT deposits to count as a swap service
         bridges = all(e.category in ("bridge", "cross_chain_swap") for e in group)
@@ -458,6 +453,8 @@ def _amount_matches(
             _, share, calibration = found_rates[lo + pick]
             r, agreeing = float(r_all[pick]), len(ok)
             kind, chain_out, tx, ref, asset_out, amount, t_out, _ = payouts[by_time[lo + pick]]
+            if tx is None:
+                tx, t_out = traffic.details(int(ref))
             confidence = share / agreeing
             sym = CHAINS[chain_out].native_symbol if kind == "utxo" else symbols.get(asset_out, "?")
             evidence = (
@@ -496,27 +493,165 @@ def _amount_matches(
     return kept
 
 
-def _payouts(con: Any, ids: list[int], lo: datetime, hi: datetime) -> list[tuple[Any, ...]]:
-    """Transfers and UTXO outputs paid by the actor's wallets to others in [lo, hi]:
-    (kind, chain, tx, rowid or vout, asset id, amount, time, epoch seconds)."""
-    found: list[tuple[Any, ...]] = [
-        ("account", c, tx, rid, asset, amount, t, ts)
-        for rid, c, tx, asset, amount, t, ts in con.execute(
-            """
-            SELECT rowid, chain, tx_hash, asset_id, amount::DOUBLE, block_time,
-                   epoch(block_time)::BIGINT
-            FROM transfers
-            WHERE from_id IN (SELECT unnest(?::BIGINT[]))
-              AND to_id NOT IN (SELECT unnest(?::BIGINT[]))
-              AND block_time BETWEEN ? AND ? AND amount > 0 AND success IS NOT FALSE
-              AND kind <> 'output'
-            """,
-            [ids, ids, lo, hi],
-        ).fetchall()
-    ]
-    found += [
-        ("utxo", c, txid, vout, -1, value, t, ts)
-        for c, txid, vout, value, t, ts in con.execute(
+def _spans(starts: list[int], window: timedelta) -> tuple[list[int], list[int]]:
+    """The union of ``[start, start + window]`` (epoch seconds) as disjoint spans."""
+    span = int(window.total_seconds())
+    begins: list[int] = []
+    ends: list[int] = []
+    for start in sorted(starts):
+        if ends and start <= ends[-1]:
+            ends[-1] = max(ends[-1], start + span)
+        else:
+            begins.append(start)
+            ends.append(start + span)
+    return begins, ends
+
+
+class _Traffic:
+    """A service's deposits and payouts: from the trace index for the wallets on its chain
+    (a binary search per wallet), from the store for the others. On the 50M scenario the
+    store's scans for an exchange's deposits (``to_id`` is not the sort key) took half
+    of a trace."""
+
+    def __init__(self, store: Store, index: TraceIndex, ids: list[int]) -> None:
+        self.con = store.con
+        self.index = index
+        self.ids = ids
+        chain_of = dict(
+            self.con.execute(
+                "SELECT id, chain FROM addresses WHERE id IN (SELECT unnest(?::BIGINT[]))", [ids]
+            ).fetchall()
+        )
+        self.chain_of = {int(k): str(v) for k, v in chain_of.items()}
+        dense = index.dense(ids) if index.n else np.full(len(ids), -1, dtype=np.int64)
+        held = [
+            (a, int(d))
+            for a, d in zip(ids, dense, strict=True)
+            if d >= 0 and self._indexed_chain(self.chain_of.get(int(a), ""))
+        ]
+        self.held = held  # (address id, dense id) of the wallets the index answers for
+        answered = {a for a, _ in held}
+        self.rest = [a for a in ids if a not in answered]
+        self.dense_all = np.array([d for d in dense if d >= 0], dtype=np.int64)
+
+    def _indexed_chain(self, chain: str) -> bool:
+        if self.index.chain is not None:
+            return chain == self.index.chain
+        spec = CHAINS.get(chain)
+        return spec is not None and spec.model != "utxo"
+
+    def _window(self, lo: datetime, hi: datetime) -> tuple[int, int]:
+        return _epoch(lo) - self.index.t0, _epoch(hi) - self.index.t0
+
+    def deposits(self, lo: datetime, hi: datetime, limit: int) -> list[tuple[Any, ...]]:
+        """The first ``limit`` transfers into the wallets from others in [lo, hi], by time:
+        (chain, asset id, amount, epoch seconds)."""
+        found: list[tuple[Any, ...]] = []
+        t_lo, t_hi = self._window(lo, hi)
+        index = self.index
+        for address, d in self.held:
+            positions = index.inflows(d)
+            t = index.key[positions] & MASK32
+            a, b = np.searchsorted(t, t_lo, "left"), np.searchsorted(t, t_hi, "right")
+            positions, t = positions[a:b], t[a:b]
+            outside = ~np.isin(index.key[positions] >> 32, self.dense_all)
+            # in time order: the first ``limit`` of all wallets are among each one's first
+            outside &= np.cumsum(outside) <= limit
+            chain = self.chain_of[int(address)]
+            found += zip(
+                [chain] * int(outside.sum()),
+                index.asset[positions[outside]].astype(np.int64).tolist(),
+                index.amount[positions[outside]].tolist(),
+                (t[outside] + index.t0).tolist(),
+                strict=True,
+            )
+        if self.rest:
+            found += self.con.execute(
+                """
+                SELECT chain, asset_id, amount::DOUBLE, epoch(block_time)::BIGINT
+                FROM transfers
+                WHERE to_id IN (SELECT unnest(?::BIGINT[]))
+                  AND from_id NOT IN (SELECT unnest(?::BIGINT[]))
+                  AND block_time BETWEEN ? AND ? AND amount > 0 AND success IS NOT FALSE
+                  AND kind <> 'output'
+                ORDER BY block_time LIMIT ?
+                """,
+                [self.rest, self.ids, lo, hi, limit],
+            ).fetchall()
+        found.sort(key=lambda row: int(row[3]))
+        return found[:limit]
+
+    def payouts(
+        self, lo: datetime, hi: datetime, spans: tuple[list[int], list[int]]
+    ) -> list[tuple[Any, ...]]:
+        """Transfers and UTXO outputs paid by the wallets to others in [lo, hi] and in one
+        of ``spans`` (epoch seconds, from ``_spans``), by rowid:
+        (kind, chain, tx, rowid or vout, asset id, amount, time, epoch seconds).
+
+        Account transfers in two steps: rowids and times (index, or a numpy fetch), then
+        the rows of those in a span (a rowid join; a join on the spans in SQL was four
+        times slower)."""
+        begins = np.asarray(spans[0], dtype=np.int64)
+        ends = np.asarray(spans[1], dtype=np.int64)
+
+        def in_spans(ts: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+            at = np.searchsorted(begins, ts, side="right") - 1
+            return (at >= 0) & (ts <= ends[np.maximum(at, 0)])
+
+        index = self.index
+        t_lo, t_hi = self._window(lo, hi)
+        found: list[tuple[Any, ...]] = []
+        for address, d in self.held:
+            a = int(np.searchsorted(index.key, (d << 32) | max(t_lo, 0), "left"))
+            b = int(np.searchsorted(index.key, (d << 32) | max(t_hi + 1, 0), "left"))
+            positions = np.arange(a, b, dtype=np.int64)
+            positions = positions[~np.isin(index.dst[positions], self.dense_all)]
+            ts = (index.key[positions] & MASK32) + index.t0
+            keep = in_spans(ts)
+            positions, ts = positions[keep], ts[keep]
+            # transaction hash and time are looked up for the payouts picked (``details``)
+            count = len(positions)
+            found += zip(
+                ["account"] * count,
+                [self.chain_of[int(address)]] * count,
+                [None] * count,
+                index.rowid[positions].astype(np.int64).tolist(),
+                index.asset[positions].astype(np.int64).tolist(),
+                index.amount[positions].tolist(),
+                [None] * count,
+                ts.tolist(),
+                strict=True,
+            )
+        rowid_parts: list[npt.NDArray[np.int64]] = []
+        if self.rest:
+            candidates = self.con.execute(
+                """
+                SELECT rowid, epoch(block_time)::BIGINT AS ts
+                FROM transfers
+                WHERE from_id IN (SELECT unnest(?::BIGINT[]))
+                  AND to_id NOT IN (SELECT unnest(?::BIGINT[]))
+                  AND block_time BETWEEN ? AND ? AND amount > 0 AND success IS NOT FALSE
+                  AND kind <> 'output'
+                """,
+                [self.rest, self.ids, lo, hi],
+            ).fetchnumpy()
+            ts = np.asarray(candidates["ts"], dtype=np.int64)
+            rowid_parts.append(np.asarray(candidates["rowid"], dtype=np.int64)[in_spans(ts)])
+            rowids = np.sort(np.concatenate(rowid_parts))
+            found += [
+                ("account", c, tx, rid, asset, amount, t, ts)
+                for rid, c, tx, asset, amount, t, ts in self.con.execute(
+                    """
+                    SELECT t.rowid, t.chain, t.tx_hash, t.asset_id, t.amount::DOUBLE,
+                           t.block_time, epoch(t.block_time)::BIGINT
+                    FROM (SELECT unnest(?::BIGINT[]) AS rid) r
+                    JOIN transfers t ON t.rowid = r.rid
+                    ORDER BY t.rowid
+                    """,
+                    [rowids.tolist()],
+                ).fetchall()
+            ]
+        outputs = self.con.execute(
             """
             SELECT o.chain, o.txid, o.vout, o.value::DOUBLE, o.block_time,
                    epoch(o.block_time)::BIGINT
@@ -527,10 +662,24 @@ def _payouts(con: Any, ids: list[int], lo: datetime, hi: datetime) -> list[tuple
                              WHERE address_id IN (SELECT unnest(?::BIGINT[]))
                                AND block_time BETWEEN ? AND ?)
             """,
-            [lo, hi, ids, ids, lo, hi],
+            [lo, hi, self.ids, self.ids, lo, hi],
         ).fetchall()
-    ]
-    return found
+        if outputs:
+            keep = in_spans(np.array([o[5] for o in outputs], dtype=np.int64))
+            found += [
+                ("utxo", c, txid, vout, -1, value, t, ts)
+                for (c, txid, vout, value, t, ts), kept in zip(outputs, keep, strict=True)
+                if kept
+            ]
+        return found
+
+    def details(self, rowid: int) -> tuple[str, datetime]:
+        """Transaction hash and time of a transfer (payouts from the index lack them)."""
+        row = self.con.execute(
+            "SELECT tx_hash, block_time FROM transfers WHERE rowid = ?", [rowid]
+        ).fetchone()
+        assert row is not None, f"transfer rowid {rowid} from the index is not in the store"
+        return str(row[0]), row[1]
 
 
 def _epoch(when: datetime) -> int:
