@@ -14,7 +14,8 @@ and becomes the start of a further trace (``engine``), on the same or another ch
   another chain or in another asset, whose amount ratio to the deposit agrees (within 2%)
   with the service's rate, fees included — the densest band of amount ratios over all of the
   service's deposits and payouts in the days around (at least 3 deposits, and 30% of those
-  with any payout, paid at it; an ordinary exchange shows no such rate and is not linked);
+  with any payout, paid at it; an ordinary exchange shows no such rate and is not linked;
+  ``_Traffic`` reads that traffic from the trace index where it holds the wallets);
   confidence = that share / the number of payouts that agree for this deposit;
 - ``mixer`` (pool haircut): the tainted deposits are put back into the pool, which is then
   traced like any address (withdrawals carry the pool's dirty share): the honest, diluting
