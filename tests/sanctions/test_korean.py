@@ -242,6 +242,11 @@ def test_organisation_spellings() -> None:
     # a foreign city is where the firm sits, a Korean place is part of its name
     assert _score("Dandong Jinxiang Trading Company", "Jinxiang Trading Company", **org) >= 0.8
     assert _score("Rason International Commercial Bank", "Koryo Commercial Bank", **org) < 0.7
+    # two different places or countries are two different things; Chosun is Korea
+    assert _score("Bank of China", "Bank of Korea", **org) < 0.7
+    assert _score("China Trading Company", "Korea Trading Company", **org) < 0.7
+    assert _score("Dandong Trading Company", "Shenyang Trading Company", **org) < 0.7
+    assert _score("Korea Kumbyol Trading Company", "Chosun Kumbyol Trading Company", **org) >= 0.8
 
 
 def test_acronym_runs_need_a_distinctive_word() -> None:

@@ -11,8 +11,9 @@ each is scored by small feature functions ``(query, entry) -> FeatureScore``:
   letters or more, six for Korean names), times 0.85 for every token left unmatched on
   either side (0.95 for list tokens of organisations: ``Ryonha Machinery`` is ``Korea Ryonha
   Machinery Joint Venture Corporation``); generic organisation words (``corporation``,
-  ``trading``, ``korea``, foreign cities) weigh a fifth; a word beginning the other
-  (``transport``/``transportation``) scores 0.8; for organisations acronyms stand for
+  ``trading``, ``korea``, foreign cities) weigh a fifth (two different places cost as
+  distinct words); a word beginning the other (``transport``/``transportation``) scores
+  0.8; for organisations acronyms stand for
   runs of words and two words for their compound (``collapse_acronyms``), and both
   spellings, written and folded, are tried (``compare_names``);
 - ``name_logic_v2``: nomenklatura's logic-v2 matcher on the query name and the entry (the
@@ -91,13 +92,23 @@ _GENERIC = (
     " group holding holdings enterprise enterprises international korea korean dprk dprkn"
     " ao pao oy sarl too tnhh cong ty democratic republic"
     " choson chosun coltd private pvt"
-    # foreign places in company names (a branch or the seat, not the company; Korean
-    # places such as Rason name DPRK banks and firms)
+)
+# Countries and foreign places in company names: generic as long as only one side names
+# one (a branch or the seat: ``Dandong Jinxiang Trade`` is ``Jinxiang Trading``); two
+# different ones are two different things (``Bank of China`` is not ``Bank of Korea``).
+# Korean places (Rason, Pyongyang) name DPRK banks and firms and are not in the list.
+_PLACES = (
+    "korea korean dprk dprkn choson chosun china russia"
     " dandong shenyang dalian yanji yanbian hunchun beijing"
-    " shanghai hong kong hongkong hkg bangkok vladivostok moscow singapore china"
+    " shanghai hong kong hongkong hkg bangkok vladivostok moscow singapore"
 )
 #: Generic words of organisation names, as plain and as folded tokens.
-GENERIC_TOKENS = frozenset(_GENERIC.split()) | frozenset(fold_token(t) for t in _GENERIC.split())
+GENERIC_TOKENS = frozenset((_GENERIC + " " + _PLACES).split()) | frozenset(
+    fold_token(t) for t in (_GENERIC + " " + _PLACES).split()
+)
+PLACE_TOKENS = frozenset(_PLACES.split()) | frozenset(fold_token(t) for t in _PLACES.split())
+_KOREA = "korea korean dprk dprkn choson chosun"
+KOREA_TOKENS = frozenset(_KOREA.split()) | frozenset(fold_token(t) for t in _KOREA.split())
 
 
 @dataclass(slots=True, frozen=True)
@@ -275,6 +286,14 @@ def align_tokens(
     # a patronymic one side leaves out costs nothing; two different ones are two names
     extra_query = sum(1 for q in left_q if left_c or not _PATRONYMIC.search(q))
     extra_list = sum(1 for c in left_c if left_q or not _PATRONYMIC.search(c))
+    # a place or country on each side, not the same one: two different things
+    places_q = [q for i, q in enumerate(query) if i not in used_q and q in PLACE_TOKENS]
+    places_c = [c for j, c in enumerate(candidate) if j not in used_c and c in PLACE_TOKENS]
+    if (
+        places_q and places_c and not (set(places_q) | set(places_c)) <= KOREA_TOKENS
+    ):  # Chosun is Korea
+        extra_query += len(places_q)
+        extra_list += len(places_c)
     score = (matched / total if total else 0.0) * (
         UNMATCHED_TOKEN_FACTOR**extra_query * extra_factor**extra_list
     )
@@ -336,8 +355,8 @@ def compare_names(
     for (i, q), (j, c) in itertools.product(enumerate(q_variants), enumerate(c_variants)):
         if i == 0 and j == 0:
             q, c = first
-        elif not (set(q) & set(c)) - base_common:
-            continue  # a joined variant helps only when a joined token matches
+        elif not person or not (set(q) & set(c)) - base_common:
+            continue  # joined given names, for people, and only when a joined token matches
         score, detail = align_tokens(
             q,
             c,
