@@ -132,17 +132,18 @@ def name_keys(name: IndexedName, query: bool = False) -> set[str]:
         skeleton = _VOWELS.sub("", token)
         if len(token) >= 6 and len(skeleton) >= 4:
             keys.add(f"~{skeleton}")
-    words = [t for t in name.plain if t not in _LINKING_WORDS]
-    long_name, short_name = query, not query  # the prefix each kind carries, per side
+    words = [t for t in name.plain if t not in LINKING_WORDS]
+    # "^": a long listed name and a one-word query; "@": a one-word listed name and a long query
     if len(words) >= 3:
-        keys.add(("@" if long_name else "^") + "".join(t[0] for t in words))
+        keys.add(("@" if query else "^") + "".join(t[0] for t in words))
     elif len(words) == 1 and 3 <= len(words[0]) <= 6:
-        keys.add(("@" if short_name else "^") + words[0])
+        keys.add(("^" if query else "@") + words[0])
     return keys
 
 
 _VOWELS = re.compile(r"[aeiouy]")
-_LINKING_WORDS = frozenset({"of", "the", "and", "for", "de", "la"})
+#: Words acronyms skip (``General Bureau of Atomic Energy`` -> ``GBAE``).
+LINKING_WORDS = frozenset({"of", "the", "and", "for", "de", "la"})
 
 
 class ScreeningIndex:

@@ -45,6 +45,7 @@ from rigour.text import levenshtein
 
 from sanctionwatch.errors import InputError, MissingDependencyError
 from sanctionwatch.sanctions.index import (
+    LINKING_WORDS,
     IndexedEntry,
     IndexedName,
     ScreeningIndex,
@@ -85,7 +86,6 @@ ACRONYM_SIMILARITY = 0.8
 STEM_MIN_LENGTH = 5
 STEM_SIMILARITY = 0.8
 _PATRONYMIC = re.compile(r"^\w{3,}(?:ovich|evich|ovna|evna|ogly|oglu|kyzy)$")
-_LINKING = frozenset({"of", "the", "and", "for", "de", "la"})
 _GENERIC = (
     "corporation corp co company companies ltd limited llc inc jsc ojsc pjsc cjsc ooo zao oao"
     " plc gmbh ag sa srl bv pte pty fze fzco llp lp general trading import export and the of"
@@ -392,7 +392,7 @@ def collapse_acronyms(
         for token in list(short):
             if not (2 <= len(token) <= 5 and token.isalpha()) or token in GENERIC_TOKENS:
                 continue
-            if token in _LINKING or token in long:
+            if token in LINKING_WORDS or token in long:
                 continue
             run = _acronym_run(token, long)
             if run is not None:
@@ -412,12 +412,12 @@ def collapse_acronyms(
 def _acronym_run(acronym: str, words: Sequence[str]) -> tuple[int, int] | None:
     """The span of ``words`` whose initials (linking words skipped) spell ``acronym``."""
     for start, first in enumerate(words):
-        if first in _LINKING or first[0] != acronym[0]:
+        if first in LINKING_WORDS or first[0] != acronym[0]:
             continue
         found, distinctive = 0, False
         for stop in range(start, len(words)):
             word = words[stop]
-            if word in _LINKING:
+            if word in LINKING_WORDS:
                 continue
             if len(word) < 2 or word[0] != acronym[found]:
                 break
@@ -431,7 +431,9 @@ def _acronym_run(acronym: str, words: Sequence[str]) -> tuple[int, int] | None:
 def _acronyms(name: IndexedName) -> set[str]:
     """A name's acronyms: written in brackets (``Daedong Credit Bank (DCB)``) or its initials."""
     found = {plain_tokens(m)[0] for m in re.findall(r"\(([A-Za-z]{2,8})\)", name.text)}
-    words = [t for t in plain_tokens(re.sub(r"\([^)]*\)", " ", name.text)) if t not in _LINKING]
+    words = [
+        t for t in plain_tokens(re.sub(r"\([^)]*\)", " ", name.text)) if t not in LINKING_WORDS
+    ]
     if len(words) >= 3:
         found.add("".join(t[0] for t in words))
     return found
