@@ -259,6 +259,9 @@ def test_acronym_runs_need_a_distinctive_word() -> None:
     assert collapse_acronyms(("gbae",), ("general", "bureau", "of", "atomic", "energy"))[1] == (
         "gbae",
     )
+    # a run of generic words does not stop the search for a later one
+    later = collapse_acronyms(("it",), ("international", "trading", "information", "technology"))
+    assert later[1] == ("international", "trading", "it")
 
 
 def test_blocking_keys_for_acronyms_and_spellings() -> None:
@@ -293,3 +296,14 @@ def test_non_korean_query_against_a_dprk_listed_person() -> None:
     assert korean is not None
     assert listed is not None
     assert compare_names(korean, listed, korean=True, person=True, korean_query=True)[0] < 0.7
+
+
+def test_a_match_through_folding_says_so() -> None:
+    left = prepare_name("name", "Jinyong IT Cooperation Company")
+    right = prepare_name("name", "Chinyong Information Technology Cooperation Company")
+    assert left is not None
+    assert right is not None
+    score, detail = compare_names(left, right, korean=True, person=False)
+    assert score == pytest.approx(1.0)
+    assert "jinyong=chinyong (folded)" in detail
+    assert "it=acronym of information technology" in detail

@@ -257,13 +257,14 @@ def align_tokens(
     # as written (fuzzy from four letters) when folded spellings are also given
     spelling = (4, False) if folded is not None else (min_length, syllables)
     pairs = []  # the token pairs that match at all, best first
+    by_folding: set[tuple[int, int]] = set()  # pairs that match better folded
     for i, j in itertools.product(range(len(query)), range(len(candidate))):
         similarity = token_similarity(query[i], candidate[j], fuzzy, *spelling)
         if folded is not None and similarity < 1.0:
-            similarity = max(
-                similarity,
-                token_similarity(folded[0][i], folded[1][j], fuzzy, min_length, syllables),
-            )
+            as_folded = token_similarity(folded[0][i], folded[1][j], fuzzy, min_length, syllables)
+            if as_folded > similarity:
+                similarity = as_folded
+                by_folding.add((i, j))
         if similarity > 0.0:
             pairs.append((similarity, i, j))
     pairs.sort(reverse=True)
@@ -278,7 +279,9 @@ def align_tokens(
         used_c.add(j)
         matched += similarity * (_weight(query[i]) + _weight(candidate[j]))
         parts.append(
-            f"{query[i]}={candidate[j]}" + ("" if similarity == 1.0 else f"~{similarity:.2f}")
+            f"{query[i]}={candidate[j]}"
+            + ("" if similarity == 1.0 else f"~{similarity:.2f}")
+            + (" (folded)" if (i, j) in by_folding else "")
         )
     total = sum(map(_weight, query)) + sum(map(_weight, candidate))
     left_q = [q for i, q in enumerate(query) if i not in used_q and q not in GENERIC_TOKENS]
@@ -424,7 +427,9 @@ def _acronym_run(acronym: str, words: Sequence[str]) -> tuple[int, int] | None:
             found += 1
             distinctive = distinctive or word not in GENERIC_TOKENS
             if found == len(acronym):
-                return (start, stop + 1) if distinctive else None
+                if distinctive:
+                    return start, stop + 1
+                break  # generic words only: look further on
     return None
 
 
