@@ -52,3 +52,51 @@ def store() -> Iterator[Store]:
     """A throw-away in-memory store."""
     with open_store(":memory:") as opened:
         yield opened
+
+
+BYBIT_THEFT = "0x47666fab8bd0ac7003bce3f5c3585383f09486e2"  # the catalog's Bybit theft address
+EthHop = tuple[str, str, str, int]  # sender, receiver, HH:MM on 2025-02-21, whole ETH
+
+
+@pytest.fixture
+def bybit_chain() -> Callable[..., None]:
+    """``fill(store, hops, exchange=None)``: see ``_bybit_chain``."""
+    return _bybit_chain
+
+
+def _bybit_chain(store: Store, hops: list[EthHop], exchange: str | None = None) -> None:
+    """The incident catalog's labels plus ETH transfers on the day of the Bybit theft
+    (``hops``, in order); new addresses are added, ``exchange`` labelled as a deposit."""
+    from datetime import datetime
+
+    from sanctionwatch.incidents import load_catalog
+    from sanctionwatch.incidents.labels import load_incident_labels
+
+    load_incident_labels(store, load_catalog())
+    ids = {BYBIT_THEFT: int(store.address_id("ethereum", BYBIT_THEFT) or 0)}
+    base = int(store.scalar("SELECT max(id) FROM addresses"))
+    for address in dict.fromkeys(a for hop in hops for a in hop[:2]):
+        if address not in ids:
+            base += 1
+            ids[address] = base
+            store.con.execute("INSERT INTO addresses VALUES (?, 'ethereum', ?)", [base, address])
+    if exchange is not None:
+        store.con.execute(
+            "INSERT INTO labels (address_id, chain, address, label, category, file_id) "
+            "VALUES (?, 'ethereum', ?, 'KoinBay deposit address', 'exchange', 0)",
+            [ids[exchange], exchange],
+        )
+    for n, (sender, receiver, hhmm, eth) in enumerate(hops, start=1):
+        store.con.execute(
+            "INSERT INTO transfers VALUES ('ethereum', ?, 'tx', '', ?, ?, ?, ?, 1, ?, NULL, "
+            "TRUE, 0, ?)",
+            [
+                f"0x{n:064x}",
+                21_895_000 + n,
+                datetime.fromisoformat(f"2025-02-21T{hhmm}:00"),
+                ids[sender],
+                ids[receiver],
+                eth * 10**18,
+                n,
+            ],
+        )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 
@@ -23,8 +22,6 @@ from sanctionwatch.cases.cases import (
 )
 from sanctionwatch.cases.export import export_case
 from sanctionwatch.errors import FormatError, InputError, NotFoundError
-from sanctionwatch.incidents import load_catalog
-from sanctionwatch.incidents.labels import load_incident_labels
 from sanctionwatch.store import Store
 
 THEFT = "0x47666fab8bd0ac7003bce3f5c3585383f09486e2"
@@ -33,29 +30,15 @@ HOP1 = "0x" + "a1" * 20
 HOP2 = "0x" + "b2" * 20
 
 
-def _bybit_graph(store: Store) -> None:
+@pytest.fixture
+def bybit_graph(bybit_chain: Callable[..., None]) -> Callable[[Store], None]:
     """Victim -> theft address -> hop 1 -> hop 2, in ETH, on the day of the Bybit theft."""
-    load_incident_labels(store, load_catalog())
-    base = int(store.scalar("SELECT max(id) FROM addresses"))
-    ids = {VICTIM: base + 1, HOP1: base + 2, HOP2: base + 3}
-    for address, i in ids.items():
-        store.con.execute("INSERT INTO addresses VALUES (?, 'ethereum', ?)", [i, address])
-    ids[THEFT] = int(store.address_id("ethereum", THEFT) or 0)
-    rows = [(VICTIM, THEFT, "14:13"), (THEFT, HOP1, "15:00"), (HOP1, HOP2, "16:00")]
-    for n, (sender, receiver, hhmm) in enumerate(rows, start=1):
-        store.con.execute(
-            "INSERT INTO transfers VALUES ('ethereum', ?, 'tx', '', ?, ?, ?, ?, 1, ?, NULL, "
-            "TRUE, 0, ?)",
-            [
-                f"0x{n:064x}",
-                21_895_000 + n,
-                datetime.fromisoformat(f"2025-02-21T{hhmm}:00"),
-                ids[sender],
-                ids[receiver],
-                (1000 - n) * 10**18,
-                n,
-            ],
-        )
+
+    def fill(store: Store) -> None:
+        hops = [(VICTIM, THEFT, "14:13", 999), (THEFT, HOP1, "15:00", 998)]
+        bybit_chain(store, [*hops, (HOP1, HOP2, "16:00", 997)])
+
+    return fill
 
 
 def test_new_add_show_list(store: Store) -> None:
@@ -86,8 +69,10 @@ def test_new_add_show_list(store: Store) -> None:
         get_case(store, 99)
 
 
-def test_run_records_who_when_and_data_versions(store: Store) -> None:
-    _bybit_graph(store)
+def test_run_records_who_when_and_data_versions(
+    store: Store, bybit_graph: Callable[[Store], None]
+) -> None:
+    bybit_graph(store)
     case_id = new_case(store, "Bybit", items=[CaseItem(kind="incident", value="bybit-2025-02")])
     runs = run_case(store, case_id, by="carol", hops=4)
     kinds = {r["kind"]: r for r in runs}
@@ -115,12 +100,14 @@ def test_run_records_who_when_and_data_versions(store: Store) -> None:
     assert again[0]["run_id"] == len(RUN_KINDS) + 1  # runs accumulate; nothing is overwritten
 
 
-def test_exposure_and_it_worker_runs_reach_the_report(store: Store, tmp_path: Path) -> None:
+def test_exposure_and_it_worker_runs_reach_the_report(
+    store: Store, tmp_path: Path, bybit_graph: Callable[[Store], None]
+) -> None:
     from sanctionwatch.itw.generate import generate_pool
     from sanctionwatch.report.build import case_report
     from sanctionwatch.report.render import render_html
 
-    _bybit_graph(store)
+    bybit_graph(store)
     pool = generate_pool(honest=150, networks=2, seed=5)
     records = tmp_path / "applicants.jsonl"
     records.write_text("".join(json.dumps(r) + "\n" for r in pool.records))
@@ -151,8 +138,10 @@ def test_unknown_run_kind(store: Store) -> None:
         run_case(store, case_id, ["magic"])
 
 
-def test_export_json_ftm_stix(store: Store, installed: Callable[[str], ModuleType]) -> None:
-    _bybit_graph(store)
+def test_export_json_ftm_stix(
+    store: Store, installed: Callable[[str], ModuleType], bybit_graph: Callable[[Store], None]
+) -> None:
+    bybit_graph(store)
     case_id = new_case(store, "Bybit", items=[CaseItem(kind="incident", value="bybit-2025-02")])
     run_case(store, case_id, ["incidents", "trace"], hops=3)
     stream = io.StringIO()
