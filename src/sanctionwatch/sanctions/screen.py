@@ -97,18 +97,21 @@ _GENERIC = (
 # one (a branch or the seat: ``Dandong Jinxiang Trade`` is ``Jinxiang Trading``); two
 # different ones are two different things (``Bank of China`` is not ``Bank of Korea``).
 # Korean places (Rason, Pyongyang) name DPRK banks and firms and are not in the list.
+_KOREA = "korea korean dprk dprkn choson chosun"  # one country, several names
 _PLACES = (
-    "korea korean dprk dprkn choson chosun china russia"
-    " dandong shenyang dalian yanji yanbian hunchun beijing"
+    _KOREA + " china russia dandong shenyang dalian yanji yanbian hunchun beijing"
     " shanghai hong kong hongkong hkg bangkok vladivostok moscow singapore"
 )
+
+
+def _as_written_and_folded(words: str) -> frozenset[str]:
+    return frozenset(words.split()) | frozenset(fold_token(t) for t in words.split())
+
+
 #: Generic words of organisation names, as plain and as folded tokens.
-GENERIC_TOKENS = frozenset((_GENERIC + " " + _PLACES).split()) | frozenset(
-    fold_token(t) for t in (_GENERIC + " " + _PLACES).split()
-)
-PLACE_TOKENS = frozenset(_PLACES.split()) | frozenset(fold_token(t) for t in _PLACES.split())
-_KOREA = "korea korean dprk dprkn choson chosun"
-KOREA_TOKENS = frozenset(_KOREA.split()) | frozenset(fold_token(t) for t in _KOREA.split())
+GENERIC_TOKENS = _as_written_and_folded(_GENERIC + " " + _PLACES)
+PLACE_TOKENS = _as_written_and_folded(_PLACES)
+KOREA_TOKENS = _as_written_and_folded(_KOREA)
 
 
 @dataclass(slots=True, frozen=True)

@@ -541,14 +541,11 @@ class _Traffic:
         spec = CHAINS.get(chain)
         return spec is not None and spec.model != "utxo"
 
-    def _window(self, lo: datetime, hi: datetime) -> tuple[int, int]:
-        return _epoch(lo) - self.index.t0, _epoch(hi) - self.index.t0
-
     def deposits(self, lo: datetime, hi: datetime, limit: int) -> list[tuple[Any, ...]]:
         """The first ``limit`` transfers into the wallets from others in [lo, hi], by time:
         (chain, asset id, amount, epoch seconds)."""
         found: list[tuple[Any, ...]] = []
-        t_lo, t_hi = self._window(lo, hi)
+        t_lo, t_hi = self.index.to_t(lo), self.index.to_t(hi)
         index = self.index
         for address, d in self.held:
             positions = index.inflows(d)
@@ -600,7 +597,7 @@ class _Traffic:
             return (at >= 0) & (ts <= ends[np.maximum(at, 0)])
 
         index = self.index
-        t_lo, t_hi = self._window(lo, hi)
+        t_lo, t_hi = self.index.to_t(lo), self.index.to_t(hi)
         found: list[tuple[Any, ...]] = []
         for address, d in self.held:
             a = int(np.searchsorted(index.key, (d << 32) | max(t_lo, 0), "left"))
