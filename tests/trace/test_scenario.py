@@ -221,8 +221,8 @@ def test_service_traffic_from_the_index_equals_the_store(scenario: Any) -> None:
             continue
         checked += 1
         assert sorted(fast.deposits(lo, hi, 10**9)) == sorted(slow.deposits(lo, hi, 10**9))
-        fast_out = fast.payouts(lo, hi, everything)
-        slow_rows = slow.payouts(lo, hi, everything)
+        fast_out = fast.payouts(lo, hi, everything).rows()
+        slow_rows = slow.payouts(lo, hi, everything).rows()
         slow_out = {row[3]: row for row in slow_rows if row[0] == "account"}  # by rowid
 
         def fields(row: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -417,6 +417,9 @@ def reach(
     # most the number of transfers) and no deposit address is inferred
     inferring = exchange_nodes is not None and len(exchange_nodes) > 0
     roles = len(stop) > 0 or hub < index.n or inferring
+    is_exchange = (
+        _member_mask(len(index.ids), exchange_nodes) if exchange_nodes is not None else None
+    )
     full, dense = kern.acquire(len(index.ids))
     label, flags = dense.label, dense.flags
     flags[listed] = kern.LISTED
@@ -438,7 +441,8 @@ def reach(
             else:
                 category = labels.get(node)
                 stopped[node] = UNLABELED_HUB if category is None else f"hub:{category}"
-        for node, why in _reach_inferred(index, new, flags, labels, exchange_nodes).items():
+        swept = _reach_inferred(index, new, flags, labels, exchange_nodes, is_exchange)
+        for node, why in swept.items():
             stopped[node] = "exchange"
             inferred[node] = why
             flags[node] |= kern.STOPPED
@@ -479,6 +483,7 @@ def _reach_inferred(
     flags: npt.NDArray[np.uint8],
     labels: dict[int, str],
     exchange_nodes: I64 | None,
+    is_exchange: npt.NDArray[np.bool_] | None = None,
 ) -> dict[int, str]:
     """Unlabelled swept deposit addresses among ``new`` (not seeds, not already stopped)."""
     from sanctionwatch.trace import _kernels as kern
@@ -486,7 +491,7 @@ def _reach_inferred(
     if exchange_nodes is None or not len(exchange_nodes):
         return {}
     nodes = new[(flags[new] & (kern.SEED | kern.STOPPED)) == 0]
-    swept, counts = _swept_mask(index, nodes, exchange_nodes)
+    swept, counts = _swept_mask(index, nodes, exchange_nodes, is_exchange)
     return {
         node: _swept_reason(count)
         for node, count in zip(nodes[swept].tolist(), counts[swept].tolist(), strict=True)
@@ -506,7 +511,8 @@ def _hot_wallets(index: TraceIndex, exchange: list[int]) -> I64:
 
 def _swept_to_exchanges(index: TraceIndex, nodes: I64, exchange_nodes: I64) -> dict[int, str]:
     """Nodes whose outgoing transfers (at least one) all go to exchange wallets."""
-    swept, counts = _swept_mask(index, nodes, exchange_nodes)
+    is_exchange = _member_mask(len(index.ids), exchange_nodes)
+    swept, counts = _swept_mask(index, nodes, exchange_nodes, is_exchange)
     return {
         node: _swept_reason(count)
         for node, count in zip(nodes[swept].tolist(), counts[swept].tolist(), strict=True)
@@ -520,10 +526,21 @@ def _swept_reason(count: int) -> str:
     )
 
 
+def _member_mask(size: int, members: I64) -> npt.NDArray[np.bool_]:
+    mask = np.zeros(size, dtype=bool)
+    mask[members] = True
+    return mask
+
+
 def _swept_mask(
-    index: TraceIndex, nodes: I64, exchange_nodes: I64
+    index: TraceIndex,
+    nodes: I64,
+    exchange_nodes: I64,
+    is_exchange: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[npt.NDArray[np.bool_], I64]:
-    """(swept, out-degree) per node: ``_swept_to_exchanges``' rule, vectorized."""
+    """(swept, out-degree) per node: ``_swept_to_exchanges``' rule, vectorized.
+    ``is_exchange``: ``exchange_nodes`` as a mask over dense ids (a lookup per transfer
+    instead of a binary search), for callers that test many batches."""
     from sanctionwatch.trace import _kernels as kern
 
     nodes = np.asarray(nodes, dtype=np.int64)
@@ -536,8 +553,11 @@ def _swept_mask(
         return swept, counts
     pos = expand_ranges(lo, hi)
     dst = index.dst[pos].astype(np.int64)
-    slot = np.minimum(np.searchsorted(exchange_nodes, dst), len(exchange_nodes) - 1)
-    to_exchange = (exchange_nodes[slot] == dst).astype(np.int64)
+    if is_exchange is None:
+        slot = np.minimum(np.searchsorted(exchange_nodes, dst), len(exchange_nodes) - 1)
+        to_exchange = (exchange_nodes[slot] == dst).astype(np.int64)
+    else:
+        to_exchange = is_exchange[dst].astype(np.int64)
     # the out-ranges of the nodes with transfers are consecutive segments of ``pos``
     starts = (np.cumsum(counts) - counts)[has]
     hits = np.add.reduceat(to_exchange, starts)
@@ -922,15 +942,7 @@ def trace(
         if r.asset_id in merged_reach:
             merged_reach[r.asset_id].merge(r)
         else:
-            merged_reach[r.asset_id] = Reach(
-                r.asset_id,
-                dict(r.hop),
-                dict(r.arrival),
-                set(r.expanded),
-                dict(r.stopped),
-                set(r.leaves),
-                dict(r.inferred),
-            )
+            merged_reach[r.asset_id] = r.copy()  # shares the arrays: merged as arrays
     traces = {(a, m): tr for m, run in runs.items() for a, tr in run.traces.items()}
     primary = "haircut" if model == "all" else model
     result = _assemble(store, index, seed_ids, primary, model, runs, merged_reach, models)
@@ -1234,12 +1246,10 @@ def _assemble(
     con = store.con
     run = runs[primary]
     main = run.traces
-    hop_all: dict[int, int] = {}
+    hop_all = _min_hops(reaches.values())
     stopped_all: dict[int, str] = {}
     inferred_all: dict[int, str] = {}
     for r in reaches.values():
-        for d, h in r.hop.items():
-            hop_all[d] = min(h, hop_all.get(d, h))
         stopped_all.update(r.stopped)
         inferred_all.update(r.inferred)
     first: dict[int, int] = {}  # dense -> earliest first tainted inflow, any asset
@@ -1425,6 +1435,23 @@ def _assemble(
             by_model.setdefault(m, _asset_summary(AssetTrace(-1, m)))
     classify_stages(result)
     return result
+
+
+def _min_hops(reaches: Iterable[Reach]) -> dict[int, int]:
+    """Dense id -> fewest hops over every asset's reach (addresses without a hop left out)."""
+    from sanctionwatch.trace._kernels import NO_HOP
+
+    arrays = [r.arrays() for r in reaches]
+    if not arrays:
+        return {}
+    nodes = np.concatenate([a.nodes for a in arrays])
+    hop = np.concatenate([a.hop for a in arrays])
+    has = hop != NO_HOP
+    nodes, hop = nodes[has], hop[has]
+    order = np.lexsort((hop, nodes))  # by node, then hop: each node's first is its minimum
+    nodes, hop = nodes[order], hop[order]
+    first = np.r_[True, nodes[1:] != nodes[:-1]] if len(nodes) else np.zeros(0, dtype=bool)
+    return dict(zip(nodes[first].tolist(), hop[first].tolist(), strict=True))
 
 
 def _asset_summary(tr: AssetTrace) -> dict[str, Any]:

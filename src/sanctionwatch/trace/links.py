@@ -422,23 +422,24 @@ def _amount_matches(
         if not rates:
             continue
         # payouts by time; per (chain, asset) of the deposits, each payout's rate (NaN: none)
-        by_time = sorted(range(len(payouts)), key=lambda k: payouts[k][7])
-        pay_t = np.array([payouts[k][7] for k in by_time], dtype=np.int64)
-        pay_amount = np.array([payouts[k][5] for k in by_time], dtype=np.float64)
-        pay_key = [(payouts[k][1], payouts[k][4]) for k in by_time]
+        by_time = np.argsort(payouts.ts, kind="stable")
+        pay_t = payouts.ts[by_time]
+        pay_amount = payouts.amount[by_time]
+        pay_chain, pay_asset = payouts.chain[by_time], payouts.asset[by_time]
         span = int(window.total_seconds())
-        rate_cache: dict[tuple[Any, Any], tuple[npt.NDArray[np.float64], list[Any]]] = {}
+        rate_cache: dict[tuple[Any, Any], npt.NDArray[np.float64]] = {}
         for e in group:
             chain_in, _, _, _, asset_in, t_in = info[e.rowid]
             if e.amount <= 0:
                 continue
             if (chain_in, asset_in) not in rate_cache:
-                found = [rates.get((chain_in, asset_in, *key)) for key in pay_key]
-                rate_cache[(chain_in, asset_in)] = (
-                    np.array([np.nan if f is None else f[0] for f in found]),
-                    found,
-                )
-            rate_of, found_rates = rate_cache[(chain_in, asset_in)]
+                rate_of = np.full(len(pay_t), np.nan)
+                for (c_in, a_in, c_out, a_out), (log_rate, _, _) in rates.items():
+                    if (c_in, a_in) == (chain_in, asset_in) and c_out in payouts.chains:
+                        code = payouts.chains.index(c_out)
+                        rate_of[(pay_chain == code) & (pay_asset == a_out)] = log_rate
+                rate_cache[(chain_in, asset_in)] = rate_of
+            rate_of = rate_cache[(chain_in, asset_in)]
             t0 = _epoch(t_in)
             lo = int(np.searchsorted(pay_t, t0, side="left"))
             hi = int(np.searchsorted(pay_t, t0 + span, side="right"))
@@ -451,9 +452,11 @@ def _amount_matches(
                 continue
             # the closest to the service's rate, then the earliest
             pick = int(ok[np.lexsort((pay_t[lo:hi][ok], deviation[ok]))[0]])
-            _, share, calibration = found_rates[lo + pick]
             r, agreeing = float(r_all[pick]), len(ok)
-            kind, chain_out, tx, ref, asset_out, amount, t_out, _ = payouts[by_time[lo + pick]]
+            kind, chain_out, tx, ref, asset_out, amount, t_out, _ = payouts.row(
+                int(by_time[lo + pick])
+            )
+            _, share, calibration = rates[(chain_in, asset_in, chain_out, asset_out)]
             if tx is None:
                 tx, t_out = traffic.details(int(ref))
             confidence = share / agreeing
@@ -506,6 +509,105 @@ def _spans(starts: list[int], window: timedelta) -> tuple[list[int], list[int]]:
             begins.append(start)
             ends.append(start + span)
     return begins, ends
+
+
+@dataclass(slots=True)
+class _Payouts:
+    """A service's payouts as columns (a busy exchange pays ~10^5 times in the window: as
+    Python tuples, building and grouping them was most of link matching's time).
+
+    ``ref`` is the store rowid of an account transfer or the vout of a UTXO output; ``asset``
+    is -1 for UTXO outputs; ``tx`` and ``t`` (transaction hash, time) are None for account
+    payouts read from the index (``_Traffic.details`` gives them for the ones picked)."""
+
+    chains: list[str]  # the chain names ``chain`` codes refer to
+    utxo: npt.NDArray[np.bool_]
+    chain: npt.NDArray[np.int64]
+    ref: npt.NDArray[np.int64]
+    asset: npt.NDArray[np.int64]
+    amount: npt.NDArray[np.float64]
+    ts: npt.NDArray[np.int64]  # epoch seconds
+    tx: npt.NDArray[np.object_]
+    t: npt.NDArray[np.object_]
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+    def row(self, k: int) -> tuple[Any, ...]:
+        """(kind, chain, tx, rowid or vout, asset id, amount, time, epoch seconds)."""
+        return (
+            "utxo" if self.utxo[k] else "account",
+            self.chains[int(self.chain[k])],
+            self.tx[k],
+            int(self.ref[k]),
+            int(self.asset[k]),
+            float(self.amount[k]),
+            self.t[k],
+            int(self.ts[k]),
+        )
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        return [self.row(k) for k in range(len(self))]
+
+
+class _PayoutColumns:
+    """Collects ``_Payouts`` part by part."""
+
+    def __init__(self) -> None:
+        self.chains: list[str] = []
+        self.parts: list[tuple[Any, ...]] = []
+
+    def add(
+        self,
+        utxo: bool,
+        chain: str | list[str],  # one for all rows, or one per row
+        ref: npt.ArrayLike,
+        asset: npt.ArrayLike,
+        amount: npt.ArrayLike,
+        ts: npt.ArrayLike,
+        tx: list[Any] | None = None,
+        t: list[Any] | None = None,
+    ) -> None:
+        ts = np.asarray(ts, dtype=np.int64)
+        if not len(ts):
+            return
+        count = len(ts)
+        for name in [chain] if isinstance(chain, str) else dict.fromkeys(chain):
+            if name not in self.chains:
+                self.chains.append(name)
+        code = (
+            np.full(count, self.chains.index(chain), dtype=np.int64)
+            if isinstance(chain, str)
+            else np.array([self.chains.index(name) for name in chain], dtype=np.int64)
+        )
+        text = np.full(count, None, dtype=object)
+        when = np.full(count, None, dtype=object)
+        if tx is not None:
+            text[:] = tx
+        if t is not None:
+            when[:] = t
+        self.parts.append(
+            (
+                np.full(count, utxo, dtype=bool),
+                code,
+                np.asarray(ref, dtype=np.int64),
+                np.asarray(asset, dtype=np.int64),
+                np.asarray(amount, dtype=np.float64),
+                ts,
+                text,
+                when,
+            )
+        )
+
+    def done(self) -> _Payouts:
+        if not self.parts:
+            empty = np.zeros(0, dtype=np.int64)
+            none = np.zeros(0, dtype=object)
+            return _Payouts(
+                [], np.zeros(0, dtype=bool), empty, empty, empty, np.zeros(0), empty, none, none
+            )
+        columns = [np.concatenate(column) for column in zip(*self.parts, strict=True)]
+        return _Payouts(self.chains, *columns)
 
 
 class _Traffic:
@@ -579,16 +681,14 @@ class _Traffic:
         found.sort(key=lambda row: int(row[3]))
         return found[:limit]
 
-    def payouts(
-        self, lo: datetime, hi: datetime, spans: tuple[list[int], list[int]]
-    ) -> list[tuple[Any, ...]]:
+    def payouts(self, lo: datetime, hi: datetime, spans: tuple[list[int], list[int]]) -> _Payouts:
         """Transfers and UTXO outputs paid by the wallets to others in [lo, hi] and in one
-        of ``spans`` (epoch seconds, from ``_spans``), by rowid:
-        (kind, chain, tx, rowid or vout, asset id, amount, time, epoch seconds).
+        of ``spans`` (epoch seconds, from ``_spans``), in order: the index's wallets, the
+        store's account transfers by rowid, the UTXO outputs.
 
-        Account transfers in two steps: rowids and times (index, or a numpy fetch), then
-        the rows of those in a span (a rowid join; a join on the spans in SQL was four
-        times slower)."""
+        Account transfers of the store's wallets in two steps: rowids and times (a numpy
+        fetch), then the rows of those in a span (a rowid join; a join on the spans in SQL
+        was four times slower)."""
         begins = np.asarray(spans[0], dtype=np.int64)
         ends = np.asarray(spans[1], dtype=np.int64)
 
@@ -598,7 +698,7 @@ class _Traffic:
 
         index = self.index
         t_lo, t_hi = self.index.to_t(lo), self.index.to_t(hi)
-        found: list[tuple[Any, ...]] = []
+        found = _PayoutColumns()
         for address, d in self.held:
             a = int(np.searchsorted(index.key, (d << 32) | max(t_lo, 0), "left"))
             b = int(np.searchsorted(index.key, (d << 32) | max(t_hi + 1, 0), "left"))
@@ -608,19 +708,14 @@ class _Traffic:
             keep = in_spans(ts)
             positions, ts = positions[keep], ts[keep]
             # transaction hash and time are looked up for the payouts picked (``details``)
-            count = len(positions)
-            found += zip(
-                ["account"] * count,
-                [self.chain_of[int(address)]] * count,
-                [None] * count,
-                index.rowid[positions].astype(np.int64).tolist(),
-                index.asset[positions].astype(np.int64).tolist(),
-                index.amount[positions].tolist(),
-                [None] * count,
-                ts.tolist(),
-                strict=True,
+            found.add(
+                False,
+                self.chain_of[int(address)],
+                index.rowid[positions],
+                index.asset[positions],
+                index.amount[positions],
+                ts,
             )
-        rowid_parts: list[npt.NDArray[np.int64]] = []
         if self.rest:
             candidates = self.con.execute(
                 """
@@ -634,21 +729,21 @@ class _Traffic:
                 [self.rest, self.ids, lo, hi],
             ).fetchnumpy()
             ts = np.asarray(candidates["ts"], dtype=np.int64)
-            rowid_parts.append(np.asarray(candidates["rowid"], dtype=np.int64)[in_spans(ts)])
-            rowids = np.sort(np.concatenate(rowid_parts))
-            found += [
-                ("account", c, tx, rid, asset, amount, t, ts)
-                for rid, c, tx, asset, amount, t, ts in self.con.execute(
-                    """
-                    SELECT t.rowid, t.chain, t.tx_hash, t.asset_id, t.amount::DOUBLE,
-                           t.block_time, epoch(t.block_time)::BIGINT
-                    FROM (SELECT unnest(?::BIGINT[]) AS rid) r
-                    JOIN transfers t ON t.rowid = r.rid
-                    ORDER BY t.rowid
-                    """,
-                    [rowids.tolist()],
-                ).fetchall()
-            ]
+            rowids = np.sort(np.asarray(candidates["rowid"], dtype=np.int64)[in_spans(ts)])
+            rows = self.con.execute(
+                """
+                SELECT t.rowid, t.chain, t.tx_hash, t.asset_id, t.amount::DOUBLE,
+                       t.block_time, epoch(t.block_time)::BIGINT
+                FROM (SELECT unnest(?::BIGINT[]) AS rid) r
+                JOIN transfers t ON t.rowid = r.rid
+                ORDER BY t.rowid
+                """,
+                [rowids.tolist()],
+            ).fetchall()
+            if rows:
+                columns = (list(column) for column in zip(*rows, strict=True))
+                rid, c, tx, asset, amount, t, ts_ = columns
+                found.add(False, [str(x) for x in c], rid, asset, amount, ts_, tx, t)
         outputs = self.con.execute(
             """
             SELECT o.chain, o.txid, o.vout, o.value::DOUBLE, o.block_time,
@@ -664,12 +759,12 @@ class _Traffic:
         ).fetchall()
         if outputs:
             keep = in_spans(np.array([o[5] for o in outputs], dtype=np.int64))
-            found += [
-                ("utxo", c, txid, vout, -1, value, t, ts)
-                for (c, txid, vout, value, t, ts), kept in zip(outputs, keep, strict=True)
-                if kept
-            ]
-        return found
+            kept = [o for o, k in zip(outputs, keep.tolist(), strict=True) if k]
+            if kept:
+                c, txid, vout, value, t, ts_ = (list(column) for column in zip(*kept, strict=True))
+                minus = [-1] * len(kept)
+                found.add(True, [str(x) for x in c], vout, minus, value, ts_, txid, t)
+        return found.done()
 
     def details(self, rowid: int) -> tuple[str, datetime]:
         """Transaction hash and time of a transfer (payouts from the index lack them)."""
@@ -688,7 +783,7 @@ def _epoch(when: datetime) -> int:
 
 def _service_rates(
     deposits: list[tuple[Any, ...]],
-    payouts: list[tuple[Any, ...]],
+    payouts: _Payouts,
     window: timedelta,
     sparse_ok: bool = False,
 ) -> dict[tuple[Any, ...], tuple[float, float, str]]:
@@ -704,20 +799,27 @@ def _service_rates(
     for chain_in, asset_in, amount_in, t_in in deposits:  # t_in: epoch seconds
         if amount_in > 0:
             dep_groups[(chain_in, asset_in)].append((float(amount_in), int(t_in)))
-    pay_groups: dict[tuple[Any, Any], list[tuple[float, int, str]]] = defaultdict(list)
-    for kind, chain_out, _tx, _ref, asset_out, amount, _t, t_out in payouts:
-        if amount > 0:
-            pay_groups[(chain_out, asset_out)].append((float(amount), int(t_out), kind))
+    # payouts by (chain, asset), each group in time order (ties: in the order given)
+    pay_groups: dict[tuple[Any, Any], tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = {}
+    positive = np.flatnonzero(payouts.amount > 0)
+    group_code = payouts.chain[positive] * (2**40) + (payouts.asset[positive] + 1)
+    for code in dict.fromkeys(group_code.tolist()):  # in order of first appearance
+        members = positive[group_code == code]
+        members = members[np.argsort(payouts.ts[members], kind="stable")]
+        chain_out = payouts.chains[int(payouts.chain[members[0]])]
+        pay_groups[(chain_out, int(payouts.asset[members[0]]))] = (
+            payouts.ts[members],
+            payouts.amount[members],
+        )
     rates: dict[tuple[Any, ...], tuple[float, float, str]] = {}
     for key_in, deps in dep_groups.items():
         d_amount = np.array([d[0] for d in deps])
         d_t = np.array([d[1] for d in deps], dtype=np.int64)
-        for key_out, pays in pay_groups.items():
-            if key_out[0] == key_in[0] and pays[0][2] == "account" and key_out[1] == key_in[1]:
-                continue  # same asset on the same chain: an ordinary payout, not a swap
-            order = np.argsort([p[1] for p in pays], kind="stable")
-            p_t = np.array([pays[i][1] for i in order], dtype=np.int64)
-            p_amount = np.array([pays[i][0] for i in order])
+        for key_out, (p_t, p_amount) in pay_groups.items():
+            if key_out[0] == key_in[0] and key_out[1] == key_in[1]:
+                # same asset on the same chain: an ordinary payout, not a swap (a UTXO
+                # output's asset is -1, never a deposit's)
+                continue
             lo = np.searchsorted(p_t, d_t, side="left")
             hi = np.searchsorted(p_t, d_t + span, side="right")
             pos = expand_ranges(lo.astype(np.int64), hi.astype(np.int64))
