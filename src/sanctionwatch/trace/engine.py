@@ -26,6 +26,7 @@ first tainted inflows back to a seed (time-respecting by construction).
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -1322,9 +1323,13 @@ def _assemble(
         zip(ordered, [addr.get(i, ("?", "?")) for i in index.ids[ordered].tolist()], strict=True)
     )
 
-    def address_of(dense: int) -> dict[str, Any]:
+    def located(dense: int) -> tuple[str, str]:
+        """(chain, address) of a dense id."""
         found = addr_of_dense.get(dense)
-        chain, text = found if found is not None else addr.get(int(index.ids[dense]), ("?", "?"))
+        return found if found is not None else addr.get(int(index.ids[dense]), ("?", "?"))
+
+    def address_of(dense: int) -> dict[str, Any]:
+        chain, text = located(dense)
         return {"address": text, "chain": chain}
 
     symbols = {a: info[0] for a, info in asset_info.items()}
@@ -1332,19 +1337,23 @@ def _assemble(
     def symbol(a: int) -> str:
         return symbols[a] if a in symbols else str(a)
 
-    def edge(p: int, tainted: float) -> dict[str, Any]:
-        item = _edge(index, p, tx, address_of, symbol(int(index.asset[p])), tainted, hop_all)
-        found = link_at.get(p)
-        item["link"] = (
-            None
-            if found is None
-            else {"kind": found[0].kind, "confidence": found[0].confidence, "role": found[1]}
-        )
-        return item
+    def edges_at(at: list[int], tainted: list[float]) -> list[dict[str, Any]]:
+        return _edges(index, at, tainted, tx, located, symbol, hop_all, link_at)
 
+    def edge(p: int, tainted: float) -> dict[str, Any]:
+        return edges_at([p], [tainted])[0]
+
+    # per address, what it received and holds of each asset (in the assets' order)
+    tainted_in: dict[int, dict[str, float]] = defaultdict(dict)
+    held_at: dict[int, dict[str, float]] = defaultdict(dict)
+    for a, tr in main.items():
+        sym = symbol(a)
+        for d, amount in tr.tainted_in.items():
+            tainted_in[d][sym] = amount
+        for d, amount in tr.held_at.items():
+            held_at[d][sym] = amount
     nodes: list[dict[str, Any]] = []
-    for d in sorted(dense_all):
-        sid = int(index.ids[d])
+    for d, sid in zip(ordered, index.ids[ordered].tolist(), strict=True):
         lab = labels.get(sid)
         if lab is None and d in inferred_all:
             lab = {"category": "exchange", "categories": ["exchange"], "label": None}
@@ -1353,17 +1362,21 @@ def _assemble(
                 **address_of(d),
                 "hop": hop_all.get(d, 0),
                 "labels": lab,
-                "tainted_in": {
-                    symbol(a): tr.tainted_in[d] for a, tr in main.items() if d in tr.tainted_in
-                },
-                "held": {symbol(a): tr.held_at[d] for a, tr in main.items() if d in tr.held_at},
+                "tainted_in": tainted_in.get(d, {}),
+                "held": held_at.get(d, {}),
                 "stage": None,
             }
         )
-    edges: list[dict[str, Any]] = []
-    for tr in main.values():
-        for p, amount in tr.edges.items():
-            edges.append(edge(p, amount))
+    # every edge once: the tainted transfers, then the rest of the paths (copied per path)
+    tainted_at = {p: amount for tr in main.values() for p, amount in tr.edges.items()}
+    on_paths = [
+        p for p in dict.fromkeys(q for path in paths.values() for q in path) if p not in tainted_at
+    ]
+    wanted = [*tainted_at, *on_paths]
+    built = dict(
+        zip(wanted, edges_at(wanted, [*tainted_at.values(), *[0.0] * len(on_paths)]), strict=True)
+    )
+    edges = [built[p] for p in tainted_at]
     edges.sort(key=lambda e: (e["block_time"], e["tx_hash"], e["to_address"]))
     terminals: list[dict[str, Any]] = []
     by_category: dict[str, dict[str, float]] = {}
@@ -1383,7 +1396,7 @@ def _assemble(
                 "tainted_amount": amount,
                 "continued": continued,
                 "evidence": inferred_all.get(d),
-                "path": [edge(p, _tainted_on(main, index, p)) for p in paths.get(d, [])],
+                "path": [dict(built[p]) for p in paths.get(d, [])],
             }
             if model == "all":
                 # what reached the address under each model, whether it ended or went on
@@ -1468,11 +1481,6 @@ def _asset_summary(tr: AssetTrace) -> dict[str, Any]:
             "fees": tr.fees,
         },
     }
-
-
-def _tainted_on(main: dict[int, AssetTrace], index: TraceIndex, p: int) -> float:
-    tr = main.get(int(index.asset[p]))
-    return tr.edges.get(p, 0.0) if tr is not None else 0.0
 
 
 def _merge_utxo(
@@ -1577,52 +1585,75 @@ def _path(
     return path
 
 
+# the store keeps UTC without an offset; ``datetime.isoformat`` of the UTC time (microseconds
+# only when there are some), written by DuckDB for every row at once
+_ISO_UTC = (
+    "CASE WHEN epoch_us(block_time) % 1000000 = 0 "
+    "THEN strftime(block_time, '%Y-%m-%dT%H:%M:%S') "
+    "ELSE strftime(block_time, '%Y-%m-%dT%H:%M:%S.%f') END || '+00:00'"
+)
+_NO_TIME = datetime.fromtimestamp(0, UTC).isoformat()
+
+
 def _transactions(
     store: Store, index: TraceIndex, positions: list[int]
-) -> dict[int, tuple[str, str, datetime, str]]:
-    """position -> (tx_hash, exact amount, block_time UTC, position in the tx) by rowid."""
+) -> dict[int, tuple[str, str, str, str]]:
+    """position -> (tx_hash, exact amount, block_time ISO (UTC), position in the tx) by
+    rowid."""
     if not positions:
         return {}
-    rowids = [int(index.rowid[p]) for p in positions]
+    rowids = index.rowid[np.asarray(positions, dtype=np.int64)].astype(np.int64).tolist()
     rows = store.con.execute(
-        "SELECT rowid, tx_hash, amount::VARCHAR, block_time, position FROM transfers "
+        f"SELECT rowid, tx_hash, amount::VARCHAR, {_ISO_UTC}, position FROM transfers "
         "WHERE rowid IN (SELECT unnest(?::BIGINT[]))",
         [rowids],
     ).fetchall()
-    by_rowid = {
-        int(r[0]): (str(r[1]), str(r[2]), r[3].replace(tzinfo=UTC), str(r[4])) for r in rows
-    }
+    by_rowid = {int(r[0]): r[1:] for r in rows}
     return {p: by_rowid[rid] for p, rid in zip(positions, rowids, strict=True) if rid in by_rowid}
 
 
-def _edge(
+def _edges(
     index: TraceIndex,
-    p: int,
-    tx: dict[int, tuple[str, str, datetime, str]],
-    address_of: Any,
-    asset: str,
-    tainted: float,
+    positions: list[int],
+    tainted: list[float],
+    tx: dict[int, tuple[str, str, str, str]],
+    located: Any,
+    symbol: Any,
     hop: dict[int, int],
-) -> dict[str, Any]:
-    src = int(index.key[p] >> 32)
-    found = tx.get(p)
-    tx_hash, amount, when, position = (
-        found
-        if found is not None
-        else ("?", str(index.amount[p]), datetime.fromtimestamp(0, UTC), "")
-    )
-    sender = address_of(src)
-    return {
-        "tx_hash": tx_hash,
-        "position": position,
-        "from_address": sender["address"],
-        "to_address": address_of(int(index.dst[p]))["address"],
-        "asset": asset,
-        "amount": amount,
-        "tainted_amount": tainted,
-        "block_time": when.isoformat(),
-        "chain": sender["chain"],
-        "hop": hop[src] + 1 if src in hop else 0,  # 0: a source inflow into a seed
-        "stage": None,
-        "stage_evidence": None,
-    }
+    link_at: dict[int, tuple[Link, str]],
+) -> list[dict[str, Any]]:
+    """The edges at these index positions (one gather per column, then one dict each)."""
+    at = np.asarray(positions, dtype=np.int64)
+    srcs = (index.key[at] >> 32).tolist()
+    dsts = index.dst[at].tolist()
+    assets = index.asset[at].tolist()
+    out: list[dict[str, Any]] = []
+    for p, src, dst, asset, dirty in zip(positions, srcs, dsts, assets, tainted, strict=True):
+        found = tx.get(p)
+        tx_hash, amount, when, position = (
+            found if found is not None else ("?", str(index.amount[p]), _NO_TIME, "")
+        )
+        chain, sender = located(src)
+        link = link_at.get(p)
+        out.append(
+            {
+                "tx_hash": tx_hash,
+                "position": position,
+                "from_address": sender,
+                "to_address": located(dst)[1],
+                "asset": symbol(asset),
+                "amount": amount,
+                "tainted_amount": dirty,
+                "block_time": when,
+                "chain": chain,
+                "hop": hop[src] + 1 if src in hop else 0,  # 0: a source inflow into a seed
+                "stage": None,
+                "stage_evidence": None,
+                "link": (
+                    None
+                    if link is None
+                    else {"kind": link[0].kind, "confidence": link[0].confidence, "role": link[1]}
+                ),
+            }
+        )
+    return out
