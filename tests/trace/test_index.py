@@ -180,6 +180,14 @@ def test_build_matches_plain_build(
             assert index.positions_of_rowids([*rowids, 10**6]) == {
                 r: p for p, r in enumerate(rowids)
             }
+            # inflows in a time window (a binary search) against a filter of all of them
+            times = index.t(np.arange(index.n))
+            for node in range(len(ids)):
+                inflows = index.inflows(node)
+                for t_lo, t_hi in ((0, 3), (2, 2), (-5, 10**9), (span // 2, span), (7, 1)):
+                    got = index.inflows_between(node, t_lo, t_hi).tolist()
+                    kept = (times[inflows] >= t_lo) & (times[inflows] <= t_hi)
+                    assert got == inflows[kept].tolist(), (chain, node, t_lo, t_hi)
     finally:
         store.close()
 

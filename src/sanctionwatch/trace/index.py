@@ -31,6 +31,7 @@ Arrow fetches were measured slower than ``con.sql(...).fetchnumpy()`` plus numpy
 
 from __future__ import annotations
 
+import bisect
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -214,6 +215,17 @@ class TraceIndex:
     def inflows(self, node: int) -> I32:
         """Positions of every transfer received by ``node``, in time order."""
         return self.in_order[self.in_offsets[node] : self.in_offsets[node + 1]]
+
+    def inflows_between(self, node: int, t_lo: int, t_hi: int) -> I32:
+        """Positions of the transfers ``node`` received at index times in [t_lo, t_hi], in
+        time order (a binary search: a hot wallet receives ~10^6)."""
+        inflows = self.inflows(node)
+
+        def time_of(position: int) -> int:
+            return int(self.key[position] & MASK32)
+
+        a = bisect.bisect_left(inflows, t_lo, key=time_of)
+        return inflows[a : bisect.bisect_right(inflows, t_hi, lo=a, key=time_of)]
 
 
 def expand_ranges(lo: I64, hi: I64) -> I64:

@@ -170,8 +170,8 @@ def _same_tx(
     for e in entries:
         sender = int(index.src([e.position])[0])
         when = int(index.t([e.position])[0])
-        inflow = index.inflows(sender).astype(np.int64)
-        same = inflow[(index.t(inflow) == when) & (index.asset[inflow] != index.asset[e.position])]
+        inflow = index.inflows_between(sender, when, when).astype(np.int64)
+        same = inflow[index.asset[inflow] != index.asset[e.position]]
         if len(same):
             candidates[e.rowid] = same.tolist()
     if not candidates:
@@ -650,10 +650,8 @@ class _Traffic:
         t_lo, t_hi = self.index.to_t(lo), self.index.to_t(hi)
         index = self.index
         for address, d in self.held:
-            positions = index.inflows(d)
+            positions = index.inflows_between(d, t_lo, t_hi)
             t = index.key[positions] & MASK32
-            a, b = np.searchsorted(t, t_lo, "left"), np.searchsorted(t, t_hi, "right")
-            positions, t = positions[a:b], t[a:b]
             outside = ~np.isin(index.key[positions] >> 32, self.dense_all)
             # in time order: the first ``limit`` of all wallets are among each one's first
             outside &= np.cumsum(outside) <= limit
