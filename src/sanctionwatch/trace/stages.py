@@ -64,16 +64,39 @@ def classify_stages(result: Any) -> None:
         if e["tainted_amount"] > 0:
             out_to[(e["chain"], e["from_address"])].add(e["to_address"])
             in_from[(e["chain"], e["to_address"])].add(e["from_address"])
+    # the rules that depend on one end only, for the few addresses they can apply to
+    into = {
+        key: found
+        for key in {*terminal_category, *through_category, *_labelled(nodes)}
+        if (found := _into_stage(key, nodes, terminal_category, through_category)) is not None
+    }
+    out_of = {
+        key: ("mixer", f"withdrawal from {n['labels'].get('label') or 'a mixer'}")
+        for key, n in nodes.items()
+        if n.get("labels") and n["labels"].get("category") == "mixer"
+    }
+    none: set[str] = set()
     for e in result.edges:
-        if e.get("stage") == "injection" and e.get("link"):
-            e["stage"] = LINK_STAGE.get(e["link"]["kind"], e["link"]["kind"])
-            e["stage_evidence"] = f"leg out of a {e['link']['kind'].replace('_', ' ')}"
+        link = e.get("link")
+        if link and e.get("stage") == "injection":
+            e["stage"] = LINK_STAGE.get(link["kind"], link["kind"])
+            e["stage_evidence"] = f"leg out of a {link['kind'].replace('_', ' ')}"
         if e.get("stage"):
             continue  # set by the UTXO tracer
-        src, dst = (e["chain"], e["from_address"]), (e["chain"], e["to_address"])
-        stage, why = _edge_stage(e, src, dst, nodes, terminal_category, through_category)
+        chain = e["chain"]
+        src, dst = (chain, e["from_address"]), (chain, e["to_address"])
+        stage: str | None
+        why: str | None
+        if link:
+            where = "into" if link.get("role") == "in" else "leg out of"
+            stage, why = (
+                LINK_STAGE.get(link["kind"], link["kind"]),
+                f"{where} a {link['kind'].replace('_', ' ')} (confidence {link['confidence']})",
+            )
+        else:
+            stage, why = into.get(dst) or out_of.get(src) or (None, None)
         if stage is None:
-            fan_out, fan_in = len(out_to[src]), len(in_from[dst])
+            fan_out, fan_in = len(out_to.get(src, none)), len(in_from.get(dst, none))
             if fan_out >= FAN:
                 stage, why = "split", f"the sender passed taint to {fan_out} addresses"
             elif fan_in >= FAN:
@@ -98,20 +121,17 @@ def classify_stages(result: Any) -> None:
     result.summary["by_stage"] = {k: dict(v) for k, v in sorted(by_stage.items())}
 
 
-def _edge_stage(
-    e: dict[str, Any],
-    src: tuple[str, str],
+def _labelled(nodes: dict[tuple[str, str], dict[str, Any]]) -> list[tuple[str, str]]:
+    return [key for key, n in nodes.items() if n.get("labels")]
+
+
+def _into_stage(
     dst: tuple[str, str],
     nodes: dict[tuple[str, str], dict[str, Any]],
     terminal_category: dict[tuple[str, str], str],
     through_category: dict[tuple[str, str], str],
-) -> tuple[str | None, str | None]:
-    link = e.get("link")
-    if link:
-        where = "into" if link.get("role") == "in" else "leg out of"
-        return LINK_STAGE.get(link["kind"], link["kind"]), (
-            f"{where} a {link['kind'].replace('_', ' ')} (confidence {link['confidence']})"
-        )
+) -> tuple[str, str] | None:
+    """The stage of a (link-less) transfer into ``dst`` that ``dst`` alone decides."""
     category = terminal_category.get(dst) or through_category.get(dst)
     dst_labels = (nodes.get(dst) or {}).get("labels")
     if _frozen(dst_labels):
@@ -119,10 +139,7 @@ def _edge_stage(
     if category in STAGE_OF_CATEGORY:
         label = (dst_labels or {}).get("label") or category
         return STAGE_OF_CATEGORY[category], f"into {label}"
-    src_labels = (nodes.get(src) or {}).get("labels")
-    if src_labels and src_labels.get("category") == "mixer":
-        return "mixer", f"withdrawal from {src_labels.get('label') or 'a mixer'}"
-    return None, None
+    return None
 
 
 def _node_stages(result: Any, nodes: dict[tuple[str, str], dict[str, Any]]) -> None:
