@@ -1247,7 +1247,7 @@ def _assemble(
     con = store.con
     run = runs[primary]
     main = run.traces
-    hop_all = _min_hops(reaches.values())
+    hop_all = _min_hops(reaches.values(), len(index.ids))  # NO_HOP: not reached
     stopped_all: dict[int, str] = {}
     inferred_all: dict[int, str] = {}
     for r in reaches.values():
@@ -1319,14 +1319,23 @@ def _assemble(
             link_at[lk.position] = (lk, "out")
 
     ordered = sorted(dense_all)
-    addr_of_dense = dict(
-        zip(ordered, [addr.get(i, ("?", "?")) for i in index.ids[ordered].tolist()], strict=True)
-    )
+    at_ordered = np.array(ordered, dtype=np.int64)
+    located_ordered = [addr.get(i, ("?", "?")) for i in index.ids[ordered].tolist()]
+    addr_of_dense = dict(zip(ordered, located_ordered, strict=True))
 
     def located(dense: int) -> tuple[str, str]:
         """(chain, address) of a dense id."""
         found = addr_of_dense.get(dense)
         return found if found is not None else addr.get(int(index.ids[dense]), ("?", "?"))
+
+    def located_many(dense: I64) -> list[tuple[str, str]]:
+        """``located`` of many (one binary search for all; the rest one by one)."""
+        slot = np.minimum(np.searchsorted(at_ordered, dense), max(len(ordered) - 1, 0))
+        found = at_ordered[slot] == dense if len(ordered) else np.zeros(len(dense), bool)
+        return [
+            located_ordered[k] if ok else located(d)
+            for k, ok, d in zip(slot.tolist(), found.tolist(), dense.tolist(), strict=True)
+        ]
 
     def address_of(dense: int) -> dict[str, Any]:
         chain, text = located(dense)
@@ -1338,7 +1347,7 @@ def _assemble(
         return symbols[a] if a in symbols else str(a)
 
     def edges_at(at: list[int], tainted: list[float]) -> list[dict[str, Any]]:
-        return _edges(index, at, tainted, tx, located, symbol, hop_all, link_at)
+        return _edges(index, at, tainted, tx, located_many, symbol, hop_all, link_at)
 
     def edge(p: int, tainted: float) -> dict[str, Any]:
         return edges_at([p], [tainted])[0]
@@ -1353,14 +1362,19 @@ def _assemble(
         for d, amount in tr.held_at.items():
             held_at[d][sym] = amount
     nodes: list[dict[str, Any]] = []
-    for d, sid in zip(ordered, index.ids[ordered].tolist(), strict=True):
+    node_hops = hop_all[at_ordered]
+    node_hops[node_hops == NO_HOP] = 0
+    for d, sid, (chain, text), hop in zip(
+        ordered, index.ids[ordered].tolist(), located_ordered, node_hops.tolist(), strict=True
+    ):
         lab = labels.get(sid)
         if lab is None and d in inferred_all:
             lab = {"category": "exchange", "categories": ["exchange"], "label": None}
         nodes.append(
             {
-                **address_of(d),
-                "hop": hop_all.get(d, 0),
+                "address": text,
+                "chain": chain,
+                "hop": hop,
                 "labels": lab,
                 "tainted_in": tainted_in.get(d, {}),
                 "held": held_at.get(d, {}),
@@ -1450,21 +1464,13 @@ def _assemble(
     return result
 
 
-def _min_hops(reaches: Iterable[Reach]) -> dict[int, int]:
-    """Dense id -> fewest hops over every asset's reach (addresses without a hop left out)."""
-    from sanctionwatch.trace._kernels import NO_HOP
-
-    arrays = [r.arrays() for r in reaches]
-    if not arrays:
-        return {}
-    nodes = np.concatenate([a.nodes for a in arrays])
-    hop = np.concatenate([a.hop for a in arrays])
-    has = hop != NO_HOP
-    nodes, hop = nodes[has], hop[has]
-    order = np.lexsort((hop, nodes))  # by node, then hop: each node's first is its minimum
-    nodes, hop = nodes[order], hop[order]
-    first = np.r_[True, nodes[1:] != nodes[:-1]] if len(nodes) else np.zeros(0, dtype=bool)
-    return dict(zip(nodes[first].tolist(), hop[first].tolist(), strict=True))
+def _min_hops(reaches: Iterable[Reach], size: int) -> npt.NDArray[np.int32]:
+    """Fewest hops over every asset's reach, per dense id (NO_HOP where none)."""
+    best = np.full(size, NO_HOP, dtype=np.int32)
+    for r in reaches:
+        a = r.arrays()
+        np.minimum.at(best, a.nodes, a.hop)
+    return best
 
 
 def _asset_summary(tr: AssetTrace) -> dict[str, Any]:
@@ -1563,7 +1569,7 @@ def _utc(when: str) -> str:
 def _path(
     index: TraceIndex,
     first: dict[int, int],
-    hop: dict[int, int],
+    hop: npt.NDArray[np.int32],
     dense: int,
     leg_entry: dict[int, int] | None = None,
 ) -> list[int]:
@@ -1573,7 +1579,7 @@ def _path(
     seen: set[int] = set()
     node = dense
     jumps = leg_entry or {}
-    while node in first and node not in seen and hop.get(node, 0) > 0:
+    while node in first and node not in seen and 0 < hop[node] < NO_HOP:
         seen.add(node)
         p = first[node]
         path.append(p)
@@ -1617,36 +1623,41 @@ def _edges(
     positions: list[int],
     tainted: list[float],
     tx: dict[int, tuple[str, str, str, str]],
-    located: Any,
+    located_many: Any,
     symbol: Any,
-    hop: dict[int, int],
+    hop: npt.NDArray[np.int32],
     link_at: dict[int, tuple[Link, str]],
 ) -> list[dict[str, Any]]:
     """The edges at these index positions (one gather per column, then one dict each)."""
     at = np.asarray(positions, dtype=np.int64)
-    srcs = (index.key[at] >> 32).tolist()
-    dsts = index.dst[at].tolist()
+    srcs = (index.key[at] >> 32).astype(np.int64)
+    senders = located_many(srcs)
+    receivers = located_many(index.dst[at].astype(np.int64))
     assets = index.asset[at].tolist()
+    sender_hop = hop[srcs].astype(np.int64)
+    # a sender the trace never reached: 0, a source inflow into a seed
+    hops = np.where(sender_hop == NO_HOP, 0, sender_hop + 1).tolist()
     out: list[dict[str, Any]] = []
-    for p, src, dst, asset, dirty in zip(positions, srcs, dsts, assets, tainted, strict=True):
+    for p, (chain, sender), (_, receiver), asset, dirty, edge_hop in zip(
+        positions, senders, receivers, assets, tainted, hops, strict=True
+    ):
         found = tx.get(p)
         tx_hash, amount, when, position = (
             found if found is not None else ("?", str(index.amount[p]), _NO_TIME, "")
         )
-        chain, sender = located(src)
         link = link_at.get(p)
         out.append(
             {
                 "tx_hash": tx_hash,
                 "position": position,
                 "from_address": sender,
-                "to_address": located(dst)[1],
+                "to_address": receiver,
                 "asset": symbol(asset),
                 "amount": amount,
                 "tainted_amount": dirty,
                 "block_time": when,
                 "chain": chain,
-                "hop": hop[src] + 1 if src in hop else 0,  # 0: a source inflow into a seed
+                "hop": edge_hop,
                 "stage": None,
                 "stage_evidence": None,
                 "link": (
