@@ -304,6 +304,8 @@ def run_ours(db: Path, theft: dict[str, str], n: int, args: argparse.Namespace) 
         "addresses": len(index.ids),
         "analyst_trace": _trace_counts(index, analyst),
         "flood_trace": _trace_counts(index, flooded),
+        "analyst_phases": analyst.summary["phase_seconds"],
+        "flood_phases": flooded.summary["phase_seconds"],
         "analyst_reach_followed": _followed(index, r_analyst),
         "flood_reach_followed": _followed(index, r_flood),
         "stop_set": len(stop_dense),
@@ -818,6 +820,11 @@ def print_size(n: int, rows: list[Row], counts: dict[str, Any]) -> None:
             f"{c['tainted_transfers']:,} tainted; reach phase (ETH) followed "
             f"{counts[f'{workload}_reach_followed']:,}"
         )
+    for workload in ("analyst", "flood"):
+        split = ", ".join(
+            f"{name} {fmt_s(sec)}" for name, sec in counts[f"{workload}_phases"].items()
+        )
+        print(f"  {workload} trace by phase (last run): {split}")
     low, mid, high = counts["sample_degrees"]
     print(
         f"  analyst stop set: {counts['stop_set']:,} addresses; one-hop sample: 100 senders, "

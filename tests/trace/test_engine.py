@@ -118,6 +118,21 @@ def test_json_shape_and_evidence(graph_store: Any) -> None:
     ]
     assert b["category"] == "exchange"
     assert b["label"] == f"exchange {'B'}"
+    # where the time went: the phases the docs name, within the trace's own time
+    phases = out["summary"]["phase_seconds"]
+    assert set(phases) >= {"setup", "reach", "taint", "links", "evidence", "stages"}
+    assert set(phases) <= {
+        "index",
+        "setup",
+        "reach",
+        "taint",
+        "links",
+        "utxo",
+        "evidence",
+        "stages",
+    }
+    assert all(seconds >= 0 for seconds in phases.values())
+    assert sum(phases.values()) <= out["summary"]["seconds"] + 1e-3
 
 
 def test_time_respecting(graph_store: Any) -> None:

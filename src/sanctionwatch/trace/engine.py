@@ -29,7 +29,8 @@ import functools
 import gc
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
@@ -843,6 +844,18 @@ class ModelRun:
 MAX_ROUNDS = 12  # link rounds (swap -> bridge -> mixer -> ...); hops bound them anyway
 
 
+class _Phases(dict[str, float]):
+    """Seconds per phase of one trace (``summary.phase_seconds``): where the time went."""
+
+    @contextmanager
+    def timed(self, name: str) -> Iterator[None]:
+        clock = time.perf_counter()
+        try:
+            yield
+        finally:
+            self[name] = self.get(name, 0.0) + time.perf_counter() - clock
+
+
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
@@ -902,13 +915,18 @@ def trace(
     if not 0 <= hops <= 50:
         raise InputError("hops must be between 0 and 50.")
     clock = time.perf_counter()
+    phases = _Phases()
     if isinstance(source, Store):
         store = source
     if store is None:
         raise InputError("trace needs the store for labels and evidence.")
     seed_ids = _resolve_seeds(store, seeds)
     utxo_seeds = _utxo_seed_outputs(store, seed_ids, since, seed_role)
-    index = source if isinstance(source, TraceIndex) else TraceIndex.build(store)
+    if isinstance(source, TraceIndex):
+        index = source
+    else:
+        with phases.timed("index"):
+            index = TraceIndex.build(store)
     dense_seeds = index.dense(seed_ids)
     dense_seeds = dense_seeds[dense_seeds >= 0]
     since_t = -(2**40) if since is None else index.to_t(since)
@@ -938,12 +956,15 @@ def trace(
         dust_abs = {a: dust * _seed_source(index, dense_seeds, a, since_t) for a in assets}
     reach_cache: dict[tuple[int, frozenset[tuple[int, tuple[int, int]]]], Reach] = {}
 
+    phases["setup"] = time.perf_counter() - clock - phases.get("index", 0.0)
+
     def reach_of(w: Wave) -> Reach:
         key = (w.asset_id, frozenset(w.starts.items()))
         if key not in reach_cache:
-            reach_cache[key] = reach(
-                index, w.starts, w.asset_id, hops, stop, hub_degree, labelled, exchange_nodes
-            )
+            with phases.timed("reach"):
+                reach_cache[key] = reach(
+                    index, w.starts, w.asset_id, hops, stop, hub_degree, labelled, exchange_nodes
+                )
         return reach_cache[key]
 
     runs: dict[str, ModelRun] = {}
@@ -957,12 +978,13 @@ def trace(
                 for a in assets
             ]
         runs[m] = _run_model(
-            store, index, m, waves, reach_of, dust_abs, follow_links, link_window, dust
+            store, index, m, waves, reach_of, dust_abs, follow_links, link_window, dust, phases
         )
         if follow_links or utxo_seeds:
-            _trace_utxo_legs(
-                store, runs[m], m, hops, stop_set, hub_degree, dust, utxo_indexes, utxo_seeds
-            )
+            with phases.timed("utxo"):
+                _trace_utxo_legs(
+                    store, runs[m], m, hops, stop_set, hub_degree, dust, utxo_indexes, utxo_seeds
+                )
     merged_reach: dict[int, Reach] = {}
     for r in reach_cache.values():
         if r.asset_id in merged_reach:
@@ -971,7 +993,11 @@ def trace(
             merged_reach[r.asset_id] = r.copy()  # shares the arrays: merged as arrays
     traces = {(a, m): tr for m, run in runs.items() for a, tr in run.traces.items()}
     primary = "haircut" if model == "all" else model
-    result = _assemble(store, index, seed_ids, primary, model, runs, merged_reach, models)
+    with phases.timed("evidence"):
+        result = _assemble(store, index, seed_ids, primary, model, runs, merged_reach, models)
+    stages_clock = time.perf_counter()
+    classify_stages(result)
+    phases["stages"] = time.perf_counter() - stages_clock
     result.parameters = {
         "since": since.isoformat() if since else None,
         "hops": hops,
@@ -983,6 +1009,7 @@ def trace(
     }
     result.traces = traces
     result.summary["seconds"] = round(time.perf_counter() - clock, 4)
+    result.summary["phase_seconds"] = {name: round(sec, 4) for name, sec in phases.items()}
     result.summary["index"] = {
         "transfers": index.n,
         "build_seconds": round(index.build_seconds, 4),
@@ -1001,6 +1028,7 @@ def _run_model(
     follow_links: bool,
     link_window: timedelta,
     dust_rel: float,
+    phases: _Phases,
 ) -> ModelRun:
     """Trace the waves; every link found starts a further wave (or a UTXO leg)."""
     merged: dict[int, AssetTrace] = {}
@@ -1013,17 +1041,21 @@ def _run_model(
         following: dict[int, Wave] = {}
         for w in waves:
             r = reach_of(w)
-            tr = simulate(
-                index,
-                r,
-                model,
-                dust.setdefault(w.asset_id, dust_rel * sum(w.inject.values())),
-                seeds=w.seeds,
-                since_t=w.since_t,
-                inject=w.inject,
-                reinjected=w.reinjected,
-            )
-            found = _links_of(store, index, tr, r, processed, link_window) if follow_links else []
+            with phases.timed("taint"):
+                tr = simulate(
+                    index,
+                    r,
+                    model,
+                    dust.setdefault(w.asset_id, dust_rel * sum(w.inject.values())),
+                    seeds=w.seeds,
+                    since_t=w.since_t,
+                    inject=w.inject,
+                    reinjected=w.reinjected,
+                )
+            with phases.timed("links"):
+                found = (
+                    _links_of(store, index, tr, r, processed, link_window) if follow_links else []
+                )
             for lk in found:
                 e = lk.entry
                 if e.position not in processed:
@@ -1485,8 +1517,7 @@ def _assemble(
     for by_model in summary["assets"].values():  # an asset no taint reached under a model
         for m in models:
             by_model.setdefault(m, _asset_summary(AssetTrace(-1, m)))
-    classify_stages(result)
-    return result
+    return result  # ``trace`` classifies its stages (``stages.classify_stages``)
 
 
 def _min_hops(reaches: Iterable[Reach], size: int) -> npt.NDArray[np.int32]:
