@@ -13,7 +13,8 @@ addresses, link legs injected (and reinjected), and reaches whose arrival times 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -328,17 +329,16 @@ def assert_same_trace(new: AssetTrace, old: AssetTrace, exact: bool) -> None:
             assert list(getattr(new, name)) == list(getattr(old, name)), name
 
 
+def reach_args(case: dict[str, Any]) -> tuple[Any, ...]:
+    """``reach``'s arguments after the index, for asset 1."""
+    keys = ("starts", "hops", "stop", "hub_degree", "labelled", "exchange_nodes")
+    starts, *rest = (case[k] for k in keys)
+    return (starts, 1, *rest)
+
+
 def run_case(case: dict[str, Any], exact: bool) -> None:
     index = make_index(case["m"], case["edges"])
-    args = (
-        case["starts"],
-        1,
-        case["hops"],
-        case["stop"],
-        case["hub_degree"],
-        case["labelled"],
-        case["exchange_nodes"],
-    )
+    args = reach_args(case)
     new_reach = reach(index, *args)
     old_reach = reach_reference(index, *args)
     assert_same_reach(new_reach, old_reach)
@@ -402,6 +402,57 @@ def test_same_as_reference_fractional_amounts(case: dict[str, Any]) -> None:
 @given(cases(crowded=True))
 def test_same_as_reference_crowded_seconds(case: dict[str, Any]) -> None:
     run_case(case, exact=True)
+
+
+@contextmanager
+def scanned_in_parts(workers: int) -> Iterator[None]:
+    """Every reach round scanned in ``workers`` parts at once, however small."""
+    saved = kern.PARALLEL_MIN, kern.PARALLEL_MIN_NODES, kern.WORKERS
+    kern.PARALLEL_MIN, kern.PARALLEL_MIN_NODES, kern.WORKERS = 0, 0, workers
+    try:
+        yield
+    finally:
+        kern.PARALLEL_MIN, kern.PARALLEL_MIN_NODES, kern.WORKERS = saved
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(crowded=True), st.integers(2, 5))
+def test_reach_scanned_in_parts_is_the_same(case: dict[str, Any], workers: int) -> None:
+    index = make_index(case["m"], case["edges"])
+    args = reach_args(case)
+    with scanned_in_parts(workers):
+        parted = reach(index, *args)
+    assert_same_reach(parted, reach_reference(index, *args))
+    assert np.array_equal(parted.arrays().nodes, reach(index, *args).arrays().nodes)
+
+
+@given(
+    st.lists(st.integers(0, 6), min_size=1, max_size=12),
+    st.integers(1, 6),
+    st.integers(0, 100),
+)
+def test_split_ranges_cover_each_transfer_once_in_order(
+    sizes: list[int], n_parts: int, base: int
+) -> None:
+    lo = base + np.cumsum([0, *sizes[:-1]]).astype(np.int64) * 2  # gaps between ranges
+    hi = lo + np.asarray(sizes, dtype=np.int64)
+    nxt = np.arange(len(sizes), dtype=np.int64) + 1
+    total = int(sum(sizes))
+    parts = kern._split_ranges(lo, hi, nxt, total, n_parts)
+    assert len(parts) == (n_parts if total else 1)
+
+    def walk(ranges: list[tuple[I64, I64, I64]]) -> list[tuple[int, int]]:
+        return [
+            (p, int(h))
+            for part_lo, part_hi, part_nxt in ranges
+            for a, b, h in zip(part_lo, part_hi, part_nxt, strict=True)
+            for p in range(int(a), int(b))
+        ]
+
+    assert walk(parts) == walk([(lo, hi, nxt)])
+    sizes_of = [int((part_hi - part_lo).sum()) for part_lo, part_hi, _ in parts]
+    if total:
+        assert max(sizes_of) - min(sizes_of) <= 1  # even parts
 
 
 def test_one_crowded_second_in_both_phases() -> None:

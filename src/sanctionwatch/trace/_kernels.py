@@ -5,7 +5,7 @@ dictionaries of the result); the per-transfer work runs here:
 
 - ``reach_roles`` / ``reach_round`` / ``settle_round``: one frontier round of the
   time-respecting search, label-correcting in place on one packed (hop, arrival) label per
-  address of the index;
+  address of the index (a large round on ``WORKERS`` threads: the kernels release the GIL);
 - ``collect_events``: the events of the expanded addresses from their arrival on;
 - ``order_events``: the engine's event order (time, sender hop, -amount, position) from one
   sort of packed keys, ties of time and sender hop ordered here;
@@ -23,9 +23,14 @@ cached on disk (``cache=True``): about 5 s once per install (or change of this f
 
 from __future__ import annotations
 
+import itertools
+import os
 import threading
 import weakref
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numba
 import numpy as np
@@ -216,8 +221,18 @@ def reach_roles(frontier, flags, offsets, in_offsets, hub_degree):  # type: igno
     return new[:k], hits[:h], listed[:h]
 
 
-@_njit
-def reach_round(key, offsets, dst, asset, asset_id, frontier, label, done, flags, hops):  # type: ignore[no-untyped-def]
+def reach_round(
+    key: I64,
+    offsets: I64,
+    dst: npt.NDArray[np.int32] | I64,
+    asset: npt.NDArray[np.int8] | npt.NDArray[np.int16],
+    asset_id: int,
+    frontier: I64,
+    label: I64,
+    done: I64,
+    flags: U8,
+    hops: int,
+) -> tuple[I64, int]:
     """One round: the frontier's addresses not stopped are expanded below the hop limit
     (else they are leaves); their transfers at or after their arrival lower the recipients'
     labels (hop, arrival: see ``pack``) in place, marked. Returns (the improved recipients,
@@ -229,7 +244,111 @@ def reach_round(key, offsets, dst, asset, asset_id, frontier, label, done, flags
     was last expanded with; expanded again with the same hop (an earlier arrival only), it
     only follows its transfers before the earlier expansion's arrival (the rest gave their
     recipients nothing new).
+
+    Three steps: ``_round_ranges`` (which transfers to follow), ``_round_scan`` (the
+    transfers that improve on their recipient's label as it was when the round began) and
+    ``_round_apply`` (those improvements, in scan order); on a small round, or with one
+    worker, the last two are one pass (``_round_walk``). On a frontier of at least
+    ``PARALLEL_MIN_NODES`` addresses the first step, and on at least ``PARALLEL_MIN``
+    transfers the other two, run in ``WORKERS`` parts at once: the frontier in slices (each
+    writes only its own addresses' flags), the transfers in runs (the scan only reads; it
+    sorts what it finds by recipient range) and the recipients in ranges (each part lowers
+    only its own labels, taking the runs' finds in scan order). The labels come out the
+    same as in one part; the improved recipients in another order (the caller sorts them).
     """
+    n_parts = WORKERS if len(frontier) >= PARALLEL_MIN_NODES else 1
+    bounds = np.linspace(0, len(frontier), n_parts + 1).astype(np.int64).tolist()
+    planned = _in_parts(
+        lambda a, b: _round_ranges(key, offsets, frontier[a:b], label, done, flags, hops),
+        list(itertools.pairwise(bounds)),
+    )
+    lo, hi, nxt = (np.concatenate([part[k] for part in planned]) for k in range(3))
+    n_go = sum(int(part[3]) for part in planned)
+    total = sum(int(part[4]) for part in planned)
+    if WORKERS == 1 or total < PARALLEL_MIN:
+        return _round_walk(key, dst, asset, asset_id, lo, hi, nxt, label, total), n_go
+    n_parts = WORKERS
+    parts = _split_ranges(lo, hi, nxt, total, n_parts)
+    # recipient ranges of the apply step (dense ids are spread over the graph)
+    pivots = np.linspace(0, len(label), n_parts + 1).astype(np.int64)[1:-1]
+
+    def scan(part_lo: I64, part_hi: I64, part_nxt: I64) -> tuple[I64, I64, I64]:
+        size = int((part_hi - part_lo).sum())
+        out_r, out_w = np.empty(size, np.int64), np.empty(size, np.int64)
+        found_r, found_w = np.empty(size, np.int64), np.empty(size, np.int64)
+        starts = _round_scan(
+            key, dst, asset, asset_id, part_lo, part_hi, part_nxt, label, pivots,
+            found_r, found_w, out_r, out_w,
+        )  # fmt: skip
+        return out_r, out_w, starts
+
+    found = _in_parts(scan, parts)
+
+    def apply(j: int) -> I64:
+        size = sum(int(starts[j + 1] - starts[j]) for _, _, starts in found)
+        improved = np.empty(min(size, len(label)), np.int64)
+        k = 0
+        for r, w, starts in found:
+            a, b = starts[j], starts[j + 1]
+            k = _round_apply(r[a:b], w[a:b], label, improved, k)
+        return improved[:k]
+
+    improved = _in_parts(apply, [(j,) for j in range(len(pivots) + 1)])
+    return np.concatenate(improved), n_go
+
+
+PARALLEL_MIN = 50_000  # transfers in a round: below, one thread (a thread costs ~50 us)
+PARALLEL_MIN_NODES = 20_000  # addresses in a frontier: below, one thread
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+_WORKER_POOL: list[ThreadPoolExecutor] = []  # created on first use
+
+_T = TypeVar("_T")
+
+
+def _in_parts(fn: Callable[..., _T], parts: Sequence[tuple[Any, ...]]) -> list[_T]:
+    """``fn(*part)`` for each part, in order; all but the first on the worker threads (the
+    kernels release the GIL, so the parts run at once)."""
+    if len(parts) == 1:
+        return [fn(*parts[0])]
+    with _POOL_LOCK:
+        if not _WORKER_POOL:
+            _WORKER_POOL.append(ThreadPoolExecutor(WORKERS - 1, thread_name_prefix="reach"))
+    pending = [_WORKER_POOL[0].submit(fn, *part) for part in parts[1:]]
+    return [fn(*parts[0]), *(f.result() for f in pending)]
+
+
+def _split_ranges(
+    lo: I64, hi: I64, nxt: I64, total: int, n_parts: int
+) -> list[tuple[I64, I64, I64]]:
+    """The ranges cut into ``n_parts`` runs of about ``total / n_parts`` transfers each, in
+    order (a range may be cut in two: a hub's outflows are most of a round)."""
+    if n_parts <= 1 or total == 0:
+        return [(lo, hi, nxt)]
+    ends = np.cumsum(hi - lo)
+    parts = []
+    start_range, start_at = 0, int(lo[0]) if len(lo) else 0
+    for j in range(1, n_parts + 1):
+        target = total * j // n_parts
+        # the range where this part ends (not before where it starts), and the position
+        i = min(max(int(np.searchsorted(ends, target, side="left")), start_range), len(lo) - 1)
+        cut = int(hi[i] - (ends[i] - target))
+        if i == start_range:
+            cut = max(cut, start_at)
+        part_lo = lo[start_range : i + 1].copy()
+        part_hi = hi[start_range : i + 1].copy()
+        part_lo[0] = start_at
+        part_hi[-1] = cut
+        parts.append((part_lo, part_hi, nxt[start_range : i + 1]))
+        start_range, start_at = i, cut
+        if cut >= hi[i]:
+            start_range, start_at = i + 1, int(lo[i + 1]) if i + 1 < len(lo) else 0
+    return parts
+
+
+@_njit
+def _round_ranges(key, offsets, frontier, label, done, flags, hops):  # type: ignore[no-untyped-def]
+    """The transfers a round follows: [lo, hi) per expanded address and the hop it gives.
+    Marks EXPANDED (and LEAF at the hop limit) and records ``done``."""
     n = len(frontier)
     lo = np.empty(n, np.int64)
     hi = np.empty(n, np.int64)
@@ -255,9 +374,86 @@ def reach_round(key, offsets, dst, asset, asset_id, frontier, label, done, flags
         nxt[n_go] = h + 1
         total += hi[n_go] - lo[n_go]
         n_go += 1
-    out = np.empty(min(total, len(label)), np.int64)
+    return lo[:n_go], hi[:n_go], nxt[:n_go], n_go, total
+
+
+@_njit
+def _round_scan(  # type: ignore[no-untyped-def]
+    key, dst, asset, asset_id, lo, hi, nxt, label, pivots, found_r, found_w, out_r, out_w
+):
+    """The transfers of the ranges (of ``asset_id``) that improve on their recipient's
+    label as read, as (recipient, hop << 32 | time). Labels only fall during a round, so a
+    transfer that does not improve on the label read would not improve on a later one.
+
+    Written to ``out_r``/``out_w`` by recipient range (``pivots``, sorted: range j holds
+    ``pivots[j - 1] <= recipient < pivots[j]``), in scan order within each; returns where
+    each range starts (and the end)."""
     k = 0
-    for i in range(n_go):
+    for i in range(len(lo)):
+        h = nxt[i]
+        for p in range(lo[i], hi[i]):
+            if asset[p] != asset_id:
+                continue
+            r = dst[p]
+            t = key[p] & MASK32
+            w = label[r]
+            if h < ((w >> 32) & 0x7FFFFFFF) or t < (w & MASK32):
+                found_r[k] = r
+                found_w[k] = (h << 32) | t
+                k += 1
+    n_ranges = len(pivots) + 1
+    starts = np.zeros(n_ranges + 1, np.int64)
+    if n_ranges == 1:
+        out_r[:k] = found_r[:k]
+        out_w[:k] = found_w[:k]
+        starts[1] = k
+        return starts
+    which = np.empty(k, np.int64)
+    for j in range(k):
+        q = 0
+        while q < n_ranges - 1 and found_r[j] >= pivots[q]:
+            q += 1
+        which[j] = q
+        starts[q + 1] += 1
+    for q in range(n_ranges):
+        starts[q + 1] += starts[q]
+    at = starts[:-1].copy()
+    for j in range(k):
+        q = which[j]
+        out_r[at[q]] = found_r[j]
+        out_w[at[q]] = found_w[j]
+        at[q] += 1
+    return starts
+
+
+@_njit
+def _round_apply(out_r, out_w, label, improved, k):  # type: ignore[no-untyped-def]
+    """Lower the labels by the scanned improvements, in order; a recipient improved for the
+    first time in this round is marked and listed once in ``improved`` (from ``k`` on)."""
+    for j in range(len(out_r)):
+        r = out_r[j]
+        h = out_w[j] >> 32
+        t = out_w[j] & MASK32
+        w = label[r]
+        old_h = (w >> 32) & 0x7FFFFFFF
+        old_t = w & MASK32
+        if h < old_h or t < old_t:
+            label[r] = MARK_LABEL | (min(h, old_h) << 32) | min(t, old_t)
+            if w >= 0:  # not listed yet
+                improved[k] = r
+                k += 1
+    return k
+
+
+@_njit
+def _round_walk(key, dst, asset, asset_id, lo, hi, nxt, label, total):  # type: ignore[no-untyped-def]
+    """Scan and apply in one pass over the transfers, lowering the labels as it goes (no
+    list of finds: a third faster than ``_round_scan`` and ``_round_apply`` on one thread;
+    their loops are repeated here, as a call per transfer costs 30%). Returns the improved
+    recipients."""
+    improved = np.empty(min(total, len(label)), np.int64)
+    k = 0
+    for i in range(len(lo)):
         h = nxt[i]
         for p in range(lo[i], hi[i]):
             if asset[p] != asset_id:
@@ -267,12 +463,12 @@ def reach_round(key, offsets, dst, asset, asset_id, frontier, label, done, flags
             w = label[r]
             old_h = (w >> 32) & 0x7FFFFFFF
             old_t = w & MASK32
-            if h < old_h or t < old_t:
+            if h < old_h or t < old_t:  # as ``_round_apply`` (a call per transfer: 30% slower)
                 label[r] = MARK_LABEL | (min(h, old_h) << 32) | min(t, old_t)
                 if w >= 0:  # not listed yet
-                    out[k] = r
+                    improved[k] = r
                     k += 1
-    return out[:k], n_go
+    return improved[:k]
 
 
 @_njit

@@ -574,7 +574,43 @@ def _swept_mask(
     return swept, counts
 
 
+class _Phases(dict[str, float]):
+    """Seconds per phase of one trace (``summary.phase_seconds``): where the time went."""
+
+    @contextmanager
+    def timed(self, name: str) -> Iterator[None]:
+        clock = time.perf_counter()
+        try:
+            yield
+        finally:
+            self[name] = self.get(name, 0.0) + time.perf_counter() - clock
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _gc_paused(fn: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``fn`` with the cyclic garbage collector paused. A trace builds ~10^5 to 10^6
+    result dicts and ``simulate`` dictionaries of up to ~10^6 entries, none in a reference
+    cycle; each batch of them set off another full collection over everything alive (~18%
+    of a 10M-transfer flood trace)."""
+
+    @functools.wraps(fn)
+    def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused
+
+
 # -- phase 2 -------------------------------------------------------------------------
+@_gc_paused
 def simulate(
     index: TraceIndex,
     r: Reach,
@@ -842,40 +878,6 @@ class ModelRun:
 
 
 MAX_ROUNDS = 12  # link rounds (swap -> bridge -> mixer -> ...); hops bound them anyway
-
-
-class _Phases(dict[str, float]):
-    """Seconds per phase of one trace (``summary.phase_seconds``): where the time went."""
-
-    @contextmanager
-    def timed(self, name: str) -> Iterator[None]:
-        clock = time.perf_counter()
-        try:
-            yield
-        finally:
-            self[name] = self.get(name, 0.0) + time.perf_counter() - clock
-
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def _gc_paused(fn: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Run ``fn`` with the cyclic garbage collector paused. A trace builds ~10^5 to 10^6
-    result dicts, none in a reference cycle; each batch of them set off another full
-    collection over everything alive (~18% of a 10M-transfer flood trace)."""
-
-    @functools.wraps(fn)
-    def paused(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            if enabled:
-                gc.enable()
-
-    return paused
 
 
 @_gc_paused
