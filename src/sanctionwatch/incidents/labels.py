@@ -142,10 +142,6 @@ def load_incident_labels(store: Store, catalog: Catalog) -> LabelLoad:
 def incident_address_ids(store: Store, catalog: Catalog, name: str) -> list[int]:
     """Store ids of the catalog addresses of the incidents matching ``name`` (by id, name
     or victim) that are already in the store; empty if none is."""
-    ids: list[int] = []
-    for incident in catalog.find(name):
-        for address in incident.addresses:
-            found = store.address_id(address.chain, address.address)
-            if found is not None:
-                ids.append(found)
-    return list(dict.fromkeys(ids))
+    pairs = [(a.chain, a.address) for incident in catalog.find(name) for a in incident.addresses]
+    found = store.address_ids(pairs)
+    return list(dict.fromkeys(found[pair] for pair in pairs if pair in found))

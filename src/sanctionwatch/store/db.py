@@ -7,7 +7,7 @@ uncommitted transaction on the next open).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -59,10 +59,24 @@ class Store:
         return int(self.scalar(f"SELECT coalesce(max({column}), 0) + 1 FROM {table}"))
 
     def address_id(self, chain: str, address: str) -> int | None:
-        value = self.scalar(
-            "SELECT id FROM addresses WHERE chain = ? AND address = ?", [chain, address]
-        )
-        return None if value is None else int(value)
+        return self.address_ids([(chain, address)]).get((chain, address))
+
+    def address_ids(self, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """Store ids of (chain, address) pairs, those in the store: one scan of the
+        addresses for them all (a lookup is a scan: 0.1 s at 7M addresses)."""
+        wanted = list(dict.fromkeys(pairs))
+        if not wanted:
+            return {}
+        rows = self.con.execute(
+            """
+            SELECT a.chain, a.address, a.id
+            FROM addresses a
+            JOIN (SELECT unnest(?::VARCHAR[]) AS chain, unnest(?::VARCHAR[]) AS address) w
+              ON a.chain = w.chain AND a.address = w.address
+            """,
+            [[c for c, _ in wanted], [a for _, a in wanted]],
+        ).fetchall()
+        return {(str(c), str(a)): int(i) for c, a, i in rows}
 
     def counts(self) -> dict[str, int]:
         """Row counts of the main tables."""

@@ -1185,22 +1185,26 @@ def _trace_utxo_legs(
 
 
 def _resolve_seeds(store: Store, seeds: Sequence[Seed]) -> list[int]:
-    ids: list[int] = []
-    missing: list[str] = []
+    given: list[int | tuple[str, str]] = []
     for seed in seeds:
         if isinstance(seed, int):
-            ids.append(seed)
+            given.append(seed)
             continue
         chain, address = seed
         try:
-            address = normalize_address(chain, address)
+            given.append((chain, normalize_address(chain, address)))
         except (KeyError, ValueError, SanctionwatchError) as exc:
             raise InputError(f"Seed {chain}:{address} is not a valid address: {exc}") from exc
-        found = store.address_id(chain, address)
-        if found is None:
-            missing.append(f"{chain}:{address}")
+    found = store.address_ids(s for s in given if not isinstance(s, int))  # one scan for all
+    ids: list[int] = []
+    missing: list[str] = []
+    for s in given:
+        if isinstance(s, int):
+            ids.append(s)
+        elif s in found:
+            ids.append(found[s])
         else:
-            ids.append(found)
+            missing.append(f"{s[0]}:{s[1]}")
     if missing:
         raise InputError(f"Seed addresses not in the store: {', '.join(missing)}.")
     if not ids:

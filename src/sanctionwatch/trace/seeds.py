@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from sanctionwatch.errors import InputError
@@ -21,35 +22,60 @@ from sanctionwatch.store.db import Store
 
 
 def resolve_seeds(store: Store, seeds: Sequence[str], chain: str | None = None) -> list[int]:
-    """Store address ids of the seeds, in order, without repeats; clear errors otherwise."""
-    ids: list[int] = []
+    """Store address ids of the seeds, in order, without repeats; clear errors otherwise.
+
+    Every address (of the arguments and the files) is looked up in one scan of the store's
+    addresses."""
+    parts: list[list[int] | list[_Wanted]] = []
     for seed in seeds:
         if seed.startswith("incident:"):
-            ids += _incident(store, seed.removeprefix("incident:"))
+            parts.append(_incident(store, seed.removeprefix("incident:")))
         elif seed.startswith("file:"):
-            ids += _from_file(store, Path(seed.removeprefix("file:")), chain)
+            parts.append(_from_file(Path(seed.removeprefix("file:")), chain))
         else:
-            ids.append(_address(store, seed, chain))
+            parts.append([_wanted(seed, chain, "")])
+    found = store.address_ids(
+        pair for part in parts for w in part if isinstance(w, _Wanted) for pair in w.pairs
+    )
+    ids: list[int] = []
+    for part in parts:
+        ids += [w if isinstance(w, int) else w.pick(found) for w in part]
     if not ids:
         raise InputError("No seed addresses given.")
     return list(dict.fromkeys(ids))
 
 
-def _address(store: Store, text: str, chain: str | None) -> int:
+@dataclass(frozen=True, slots=True)
+class _Wanted:
+    """One address seed: the (chain, address) pairs it can be, and where it was written."""
+
+    text: str
+    chain: str | None
+    pairs: list[tuple[str, str]]
+    where: str  # "PATH, line N: " or ""
+
+    def pick(self, found: dict[tuple[str, str], int]) -> int:
+        ids = [found[pair] for pair in self.pairs if pair in found]
+        if not ids:
+            on = f"on {self.chain}" if self.chain else "on any chain"
+            raise InputError(f"{self.where}Seed address {self.text} is not in the store ({on}).")
+        if len(ids) > 1:
+            raise InputError(
+                f"{self.where}Seed address {self.text} exists on several chains; pass --chain."
+            )
+        return ids[0]
+
+
+def _wanted(text: str, chain: str | None, where: str) -> _Wanted:
     text = text.strip()
     if chain is None and ":" in text and not text.lower().startswith(("bc1", "tb1")):
         prefix, _, rest = text.partition(":")
         if prefix.isalpha():
             chain, text = prefix.lower(), rest
-    found = [
-        i for c, a in candidate_addresses(text, chain) if (i := store.address_id(c, a)) is not None
-    ]
-    if not found:
-        where = f"on {chain}" if chain else "on any chain"
-        raise InputError(f"Seed address {text} is not in the store ({where}).")
-    if len(found) > 1:
-        raise InputError(f"Seed address {text} exists on several chains; pass --chain.")
-    return found[0]
+    try:
+        return _Wanted(text, chain, candidate_addresses(text, chain), where)
+    except InputError as exc:
+        raise InputError(f"{where}{exc.message}") from exc
 
 
 def _incident(store: Store, name: str) -> list[int]:
@@ -78,26 +104,20 @@ def _incident(store: Store, name: str) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-def _from_file(store: Store, path: Path, chain: str | None) -> list[int]:
+def _from_file(path: Path, chain: str | None) -> list[_Wanted]:
     if not path.is_file():
         raise InputError(f"Seed file {path} does not exist.")
     text = path.read_text(encoding="utf-8", errors="replace")
     first = text.splitlines()[0] if text else ""
-    ids: list[int] = []
     if "address" in [c.strip().lower() for c in first.split(",")]:
+        wanted = []
         for n, row in enumerate(csv.DictReader(text.splitlines()), start=2):
             lowered = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
-            try:
-                ids.append(_address(store, lowered["address"], lowered.get("chain") or chain))
-            except InputError as exc:
-                raise InputError(f"{path}, line {n}: {exc.message}") from exc
-        return ids
-    for n, line in enumerate(text.splitlines(), start=1):
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        try:
-            ids.append(_address(store, line, chain))
-        except InputError as exc:
-            raise InputError(f"{path}, line {n}: {exc.message}") from exc
-    return ids
+            where = f"{path}, line {n}: "
+            wanted.append(_wanted(lowered["address"], lowered.get("chain") or chain, where))
+        return wanted
+    return [
+        _wanted(line.split("#", 1)[0], chain, f"{path}, line {n}: ")
+        for n, line in enumerate(text.splitlines(), start=1)
+        if line.split("#", 1)[0].strip()
+    ]
