@@ -297,9 +297,16 @@ def reach_round(
     return np.concatenate(improved), n_go
 
 
+def _cores() -> int:
+    """The cores this process may run on (a container's cpuset, not the host's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 PARALLEL_MIN = 50_000  # transfers in a round: below, one thread (a thread costs ~50 us)
 PARALLEL_MIN_NODES = 20_000  # addresses in a frontier: below, one thread
-WORKERS = max(1, min(4, os.cpu_count() or 1))
+WORKERS = max(1, min(4, _cores()))
 _WORKER_POOL: list[ThreadPoolExecutor] = []  # created on first use
 
 _T = TypeVar("_T")
