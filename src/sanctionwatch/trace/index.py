@@ -69,7 +69,8 @@ class TraceIndex:
     in_offsets: I32 | I64  # int32 while there are < 2**31 transfers
     n_store_rows: int
     build_seconds: float = 0.0
-    by_rowid: I64 | None = None  # positions sorted by rowid, built on first use
+    by_rowid: I32 | I64 | None = None  # positions sorted by rowid, built on first use
+    sorted_rowid: npt.NDArray[np.uint32] | I64 | None = None  # rowid[by_rowid]
 
     # -- construction -----------------------------------------------------------------
     @classmethod
@@ -204,13 +205,19 @@ class TraceIndex:
         """Index positions of store rowids (rowids not in the index are left out)."""
         if not rowids or not self.n:
             return {}
-        if self.by_rowid is None:
-            self.by_rowid = np.argsort(self.rowid, kind="stable").astype(np.int64)
-        sorted_rowids = self.rowid[self.by_rowid].astype(np.int64)
+        if self.by_rowid is None or self.sorted_rowid is None:
+            # both kept: a gather of every rowid per call cost ~0.1 s at 34M transfers
+            order = np.argsort(self.rowid, kind="stable")
+            self.sorted_rowid = self.rowid[order]
+            self.by_rowid = order.astype(np.int32) if self.n < 2**31 else order
+        keys = self.sorted_rowid
         wanted = np.asarray(rowids, dtype=np.int64)
-        pos = np.minimum(np.searchsorted(sorted_rowids, wanted), len(sorted_rowids) - 1)
-        ok = sorted_rowids[pos] == wanted
-        return {int(w): int(self.by_rowid[p]) for w, p in zip(wanted[ok], pos[ok], strict=True)}
+        # searched in the keys' own dtype (a mixed search would convert all the keys)
+        wanted = wanted[(wanted >= 0) & (wanted <= np.iinfo(keys.dtype).max)].astype(keys.dtype)
+        pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        ok = keys[pos] == wanted
+        found = self.by_rowid[pos[ok]]
+        return dict(zip(wanted[ok].tolist(), found.tolist(), strict=True))
 
     def inflows(self, node: int) -> I32:
         """Positions of every transfer received by ``node``, in time order."""

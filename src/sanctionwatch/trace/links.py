@@ -284,8 +284,8 @@ def _memo_pairs(
             account_legs[(str(chain), str(tx_hash))].append(
                 (int(rowid), float(value), int(asset_id), str(address))
             )
-    positions = _positions_of_rowids(
-        index, [leg[0] for legs in account_legs.values() for leg in legs]
+    positions = index.positions_of_rowids(
+        [leg[0] for legs in account_legs.values() for leg in legs]
     )
     for out_chain, out_tx, out_memo in outs:
         e, dest, dest_chain, memo = wanted[str(out_memo)]
@@ -486,7 +486,7 @@ def _amount_matches(
             done.add(e.position)
     # account legs came as rowids: turn them into index positions
     rowids = [lk.position for lk in links if lk.position is not None]
-    positions = _positions_of_rowids(index, [int(r) for r in rowids])
+    positions = index.positions_of_rowids([int(r) for r in rowids])
     kept = []
     for lk in links:
         if lk.txid is None:
@@ -842,8 +842,3 @@ def _service_rates(
                     f"{support} of {with_candidates} deposits nearby are paid at this rate",
                 )
     return rates
-
-
-def _positions_of_rowids(index: TraceIndex, rowids: list[int]) -> dict[int, int]:
-    """Index positions of store rowids (rowids not in the index are left out)."""
-    return index.positions_of_rowids(rowids)
