@@ -34,8 +34,8 @@ from sanctionwatch.scenario import generate
 from sanctionwatch.store import Store, open_store
 from sanctionwatch.trace.engine import trace
 from sanctionwatch.trace.index import TraceIndex
-from sanctionwatch.trace.links import _epoch, _spans, _Traffic
 from sanctionwatch.trace.models import MODELS
+from sanctionwatch.trace.traffic import ServiceTraffic, epoch, spans
 
 PLAN = [
     ("ethereum/transactions.csv", "ethereum-etl", "ethereum"),
@@ -210,12 +210,12 @@ def test_service_traffic_from_the_index_equals_the_store(scenario: Any) -> None:
         "GROUP BY actor ORDER BY actor"
     ).fetchall()
     lo, hi = store.con.execute("SELECT min(block_time), max(block_time) FROM transfers").fetchone()
-    everything = _spans([_epoch(lo)], hi - lo)
+    everything = spans([epoch(lo)], hi - lo)
     checked = 0
     for _, wallets in actors:
         ids = [int(i) for i in wallets]
-        fast = _Traffic(store, index, ids)
-        slow = _Traffic(store, index, ids)
+        fast = ServiceTraffic(store, index, ids)
+        slow = ServiceTraffic(store, index, ids)
         slow.held, slow.rest = [], ids  # the store answers for every wallet
         if not fast.held:
             continue
@@ -239,5 +239,5 @@ def test_service_traffic_from_the_index_equals_the_store(scenario: Any) -> None:
 
 
 def test_spans_merge_overlapping_windows() -> None:
-    assert _spans([100, 0, 50, 400], timedelta(seconds=60)) == ([0, 400], [160, 460])
-    assert _spans([], timedelta(hours=6)) == ([], [])
+    assert spans([100, 0, 50, 400], timedelta(seconds=60)) == ([0, 400], [160, 460])
+    assert spans([], timedelta(hours=6)) == ([], [])

@@ -15,7 +15,7 @@ and becomes the start of a further trace (``engine``), on the same or another ch
   with the service's rate, fees included — the densest band of amount ratios over all of the
   service's deposits and payouts in the days around (at least 3 deposits, and 30% of those
   with any payout, paid at it; an ordinary exchange shows no such rate and is not linked;
-  ``_Traffic`` reads that traffic from the trace index where it holds the wallets);
+  ``traffic.ServiceTraffic`` reads that traffic from the trace index where it holds the wallets);
   confidence = that share / the number of payouts that agree for this deposit;
 - ``mixer`` (pool haircut): the tainted deposits are put back into the pool, which is then
   traced like any address (withdrawals carry the pool's dirty share): the honest, diluting
@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
@@ -35,7 +35,8 @@ import numpy.typing as npt
 
 from sanctionwatch.chain.chains import CHAINS
 from sanctionwatch.store.db import Store
-from sanctionwatch.trace.index import MASK32, TraceIndex, expand_ranges
+from sanctionwatch.trace.index import TraceIndex, expand_ranges
+from sanctionwatch.trace.traffic import Payouts, ServiceTraffic, epoch, spans
 
 LINK_CATEGORIES = ("dex", "bridge", "cross_chain_swap", "mixer", "exchange")
 MATCH_TOLERANCE = math.log(1.02)  # deposits and payouts agree on the rate within 2%
@@ -403,7 +404,7 @@ def _amount_matches(
     symbols = _asset_symbols(store)
     links: list[Link] = []
     for act, group in by_actor.items():
-        traffic = _Traffic(store, index, wallets[act])
+        traffic = ServiceTraffic(store, index, wallets[act])
         lo = min(info[e.rowid][5] for e in group) - CALIBRATION
         hi = max(info[e.rowid][5] for e in group) + CALIBRATION
         deposits = traffic.deposits(lo, hi, CALIBRATION_DEPOSITS)
@@ -411,8 +412,8 @@ def _amount_matches(
             continue  # no rate to calibrate
         # only payouts within ``window`` after a calibration deposit or an entry are ever
         # compared: fetch those (a busy exchange pays out ~10^5 times in the whole window)
-        starts = [int(d[3]) for d in deposits] + [_epoch(info[e.rowid][5]) for e in group]
-        payouts = traffic.payouts(lo, hi + window, _spans(starts, window))
+        starts = [int(d[3]) for d in deposits] + [epoch(info[e.rowid][5]) for e in group]
+        payouts = traffic.payouts(lo, hi + window, spans(starts, window))
         if not payouts:
             continue
         # a labelled bridge may link on sparse traffic when every deposit near it is paid back
@@ -440,7 +441,7 @@ def _amount_matches(
                         rate_of[(pay_chain == code) & (pay_asset == a_out)] = log_rate
                 rate_cache[(chain_in, asset_in)] = rate_of
             rate_of = rate_cache[(chain_in, asset_in)]
-            t0 = _epoch(t_in)
+            t0 = epoch(t_in)
             lo = int(np.searchsorted(pay_t, t0, side="left"))
             hi = int(np.searchsorted(pay_t, t0 + span, side="right"))
             if lo >= hi:
@@ -497,291 +498,9 @@ def _amount_matches(
     return kept
 
 
-def _spans(starts: list[int], window: timedelta) -> tuple[list[int], list[int]]:
-    """The union of ``[start, start + window]`` (epoch seconds) as disjoint spans."""
-    span = int(window.total_seconds())
-    begins: list[int] = []
-    ends: list[int] = []
-    for start in sorted(starts):
-        if ends and start <= ends[-1]:
-            ends[-1] = max(ends[-1], start + span)
-        else:
-            begins.append(start)
-            ends.append(start + span)
-    return begins, ends
-
-
-@dataclass(slots=True)
-class _Payouts:
-    """A service's payouts as columns (a busy exchange pays ~10^5 times in the window: as
-    Python tuples, building and grouping them was most of link matching's time).
-
-    ``ref`` is the store rowid of an account transfer or the vout of a UTXO output; ``asset``
-    is -1 for UTXO outputs; ``tx`` and ``t`` (transaction hash, time) are None for account
-    payouts read from the index (``_Traffic.details`` gives them for the ones picked)."""
-
-    chains: list[str]  # the chain names ``chain`` codes refer to
-    utxo: npt.NDArray[np.bool_]
-    chain: npt.NDArray[np.int64]
-    ref: npt.NDArray[np.int64]
-    asset: npt.NDArray[np.int64]
-    amount: npt.NDArray[np.float64]
-    ts: npt.NDArray[np.int64]  # epoch seconds
-    tx: npt.NDArray[np.object_]
-    t: npt.NDArray[np.object_]
-
-    def __len__(self) -> int:
-        return len(self.ts)
-
-    def row(self, k: int) -> tuple[Any, ...]:
-        """(kind, chain, tx, rowid or vout, asset id, amount, time, epoch seconds)."""
-        return (
-            "utxo" if self.utxo[k] else "account",
-            self.chains[int(self.chain[k])],
-            self.tx[k],
-            int(self.ref[k]),
-            int(self.asset[k]),
-            float(self.amount[k]),
-            self.t[k],
-            int(self.ts[k]),
-        )
-
-    def rows(self) -> list[tuple[Any, ...]]:
-        return [self.row(k) for k in range(len(self))]
-
-
-class _PayoutColumns:
-    """Collects ``_Payouts`` part by part."""
-
-    def __init__(self) -> None:
-        self.chains: list[str] = []
-        self.parts: list[tuple[Any, ...]] = []
-
-    def add(
-        self,
-        utxo: bool,
-        chain: str | list[str],  # one for all rows, or one per row
-        ref: npt.ArrayLike,
-        asset: npt.ArrayLike,
-        amount: npt.ArrayLike,
-        ts: npt.ArrayLike,
-        tx: list[Any] | None = None,
-        t: list[Any] | None = None,
-    ) -> None:
-        ts = np.asarray(ts, dtype=np.int64)
-        if not len(ts):
-            return
-        count = len(ts)
-        for name in [chain] if isinstance(chain, str) else dict.fromkeys(chain):
-            if name not in self.chains:
-                self.chains.append(name)
-        code = (
-            np.full(count, self.chains.index(chain), dtype=np.int64)
-            if isinstance(chain, str)
-            else np.array([self.chains.index(name) for name in chain], dtype=np.int64)
-        )
-        text = np.full(count, None, dtype=object)
-        when = np.full(count, None, dtype=object)
-        if tx is not None:
-            text[:] = tx
-        if t is not None:
-            when[:] = t
-        self.parts.append(
-            (
-                np.full(count, utxo, dtype=bool),
-                code,
-                np.asarray(ref, dtype=np.int64),
-                np.asarray(asset, dtype=np.int64),
-                np.asarray(amount, dtype=np.float64),
-                ts,
-                text,
-                when,
-            )
-        )
-
-    def done(self) -> _Payouts:
-        if not self.parts:
-            empty = np.zeros(0, dtype=np.int64)
-            none = np.zeros(0, dtype=object)
-            return _Payouts(
-                [], np.zeros(0, dtype=bool), empty, empty, empty, np.zeros(0), empty, none, none
-            )
-        columns = [np.concatenate(column) for column in zip(*self.parts, strict=True)]
-        return _Payouts(self.chains, *columns)
-
-
-class _Traffic:
-    """A service's deposits and payouts: from the trace index for the wallets on its chain
-    (a binary search per wallet), from the store for the others. On the 50M scenario the
-    store's scans for an exchange's deposits (``to_id`` is not the sort key) took half
-    of a trace."""
-
-    def __init__(self, store: Store, index: TraceIndex, ids: list[int]) -> None:
-        self.con = store.con
-        self.index = index
-        self.ids = ids
-        chain_of = dict(
-            self.con.execute(
-                "SELECT id, chain FROM addresses WHERE id IN (SELECT unnest(?::BIGINT[]))", [ids]
-            ).fetchall()
-        )
-        self.chain_of = {int(k): str(v) for k, v in chain_of.items()}
-        dense = index.dense(ids) if index.n else np.full(len(ids), -1, dtype=np.int64)
-        held = [
-            (a, int(d))
-            for a, d in zip(ids, dense, strict=True)
-            if d >= 0 and self._indexed_chain(self.chain_of.get(int(a), ""))
-        ]
-        self.held = held  # (address id, dense id) of the wallets the index answers for
-        answered = {a for a, _ in held}
-        self.rest = [a for a in ids if a not in answered]
-        self.dense_all = np.array([d for d in dense if d >= 0], dtype=np.int64)
-
-    def _indexed_chain(self, chain: str) -> bool:
-        if self.index.chain is not None:
-            return chain == self.index.chain
-        spec = CHAINS.get(chain)
-        return spec is not None and spec.model != "utxo"
-
-    def deposits(self, lo: datetime, hi: datetime, limit: int) -> list[tuple[Any, ...]]:
-        """The first ``limit`` transfers into the wallets from others in [lo, hi], by time:
-        (chain, asset id, amount, epoch seconds)."""
-        found: list[tuple[Any, ...]] = []
-        t_lo, t_hi = self.index.to_t(lo), self.index.to_t(hi)
-        index = self.index
-        for address, d in self.held:
-            positions = index.inflows_between(d, t_lo, t_hi)
-            t = index.key[positions] & MASK32
-            outside = ~np.isin(index.key[positions] >> 32, self.dense_all)
-            # in time order: the first ``limit`` of all wallets are among each one's first
-            outside &= np.cumsum(outside) <= limit
-            chain = self.chain_of[int(address)]
-            found += zip(
-                [chain] * int(outside.sum()),
-                index.asset[positions[outside]].astype(np.int64).tolist(),
-                index.amount[positions[outside]].tolist(),
-                (t[outside] + index.t0).tolist(),
-                strict=True,
-            )
-        if self.rest:
-            found += self.con.execute(
-                """
-                SELECT chain, asset_id, amount::DOUBLE, epoch(block_time)::BIGINT
-                FROM transfers
-                WHERE to_id IN (SELECT unnest(?::BIGINT[]))
-                  AND from_id NOT IN (SELECT unnest(?::BIGINT[]))
-                  AND block_time BETWEEN ? AND ? AND amount > 0 AND success IS NOT FALSE
-                  AND kind <> 'output'
-                ORDER BY block_time LIMIT ?
-                """,
-                [self.rest, self.ids, lo, hi, limit],
-            ).fetchall()
-        found.sort(key=lambda row: int(row[3]))
-        return found[:limit]
-
-    def payouts(self, lo: datetime, hi: datetime, spans: tuple[list[int], list[int]]) -> _Payouts:
-        """Transfers and UTXO outputs paid by the wallets to others in [lo, hi] and in one
-        of ``spans`` (epoch seconds, from ``_spans``), in order: the index's wallets, the
-        store's account transfers by rowid, the UTXO outputs.
-
-        Account transfers of the store's wallets in two steps: rowids and times (a numpy
-        fetch), then the rows of those in a span (a rowid join; a join on the spans in SQL
-        was four times slower)."""
-        begins = np.asarray(spans[0], dtype=np.int64)
-        ends = np.asarray(spans[1], dtype=np.int64)
-
-        def in_spans(ts: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-            at = np.searchsorted(begins, ts, side="right") - 1
-            return (at >= 0) & (ts <= ends[np.maximum(at, 0)])
-
-        index = self.index
-        t_lo, t_hi = self.index.to_t(lo), self.index.to_t(hi)
-        found = _PayoutColumns()
-        for address, d in self.held:
-            a = int(np.searchsorted(index.key, (d << 32) | max(t_lo, 0), "left"))
-            b = int(np.searchsorted(index.key, (d << 32) | max(t_hi + 1, 0), "left"))
-            positions = np.arange(a, b, dtype=np.int64)
-            positions = positions[~np.isin(index.dst[positions], self.dense_all)]
-            ts = (index.key[positions] & MASK32) + index.t0
-            keep = in_spans(ts)
-            positions, ts = positions[keep], ts[keep]
-            # transaction hash and time are looked up for the payouts picked (``details``)
-            found.add(
-                False,
-                self.chain_of[int(address)],
-                index.rowid[positions],
-                index.asset[positions],
-                index.amount[positions],
-                ts,
-            )
-        if self.rest:
-            candidates = self.con.execute(
-                """
-                SELECT rowid, epoch(block_time)::BIGINT AS ts
-                FROM transfers
-                WHERE from_id IN (SELECT unnest(?::BIGINT[]))
-                  AND to_id NOT IN (SELECT unnest(?::BIGINT[]))
-                  AND block_time BETWEEN ? AND ? AND amount > 0 AND success IS NOT FALSE
-                  AND kind <> 'output'
-                """,
-                [self.rest, self.ids, lo, hi],
-            ).fetchnumpy()
-            ts = np.asarray(candidates["ts"], dtype=np.int64)
-            rowids = np.sort(np.asarray(candidates["rowid"], dtype=np.int64)[in_spans(ts)])
-            rows = self.con.execute(
-                """
-                SELECT t.rowid, t.chain, t.tx_hash, t.asset_id, t.amount::DOUBLE,
-                       t.block_time, epoch(t.block_time)::BIGINT
-                FROM (SELECT unnest(?::BIGINT[]) AS rid) r
-                JOIN transfers t ON t.rowid = r.rid
-                ORDER BY t.rowid
-                """,
-                [rowids.tolist()],
-            ).fetchall()
-            if rows:
-                columns = (list(column) for column in zip(*rows, strict=True))
-                rid, c, tx, asset, amount, t, ts_ = columns
-                found.add(False, [str(x) for x in c], rid, asset, amount, ts_, tx, t)
-        outputs = self.con.execute(
-            """
-            SELECT o.chain, o.txid, o.vout, o.value::DOUBLE, o.block_time,
-                   epoch(o.block_time)::BIGINT
-            FROM utxo_outputs o
-            WHERE o.block_time BETWEEN ? AND ? AND o.address_id IS NOT NULL
-              AND o.address_id NOT IN (SELECT unnest(?::BIGINT[]))
-              AND o.txid IN (SELECT txid FROM utxo_inputs
-                             WHERE address_id IN (SELECT unnest(?::BIGINT[]))
-                               AND block_time BETWEEN ? AND ?)
-            """,
-            [lo, hi, self.ids, self.ids, lo, hi],
-        ).fetchall()
-        if outputs:
-            keep = in_spans(np.array([o[5] for o in outputs], dtype=np.int64))
-            kept = [o for o, k in zip(outputs, keep.tolist(), strict=True) if k]
-            if kept:
-                c, txid, vout, value, t, ts_ = (list(column) for column in zip(*kept, strict=True))
-                minus = [-1] * len(kept)
-                found.add(True, [str(x) for x in c], vout, minus, value, ts_, txid, t)
-        return found.done()
-
-    def details(self, rowid: int) -> tuple[str, datetime]:
-        """Transaction hash and time of a transfer (payouts from the index lack them)."""
-        row = self.con.execute(
-            "SELECT tx_hash, block_time FROM transfers WHERE rowid = ?", [rowid]
-        ).fetchone()
-        assert row is not None, f"transfer rowid {rowid} from the index is not in the store"
-        return str(row[0]), row[1]
-
-
-def _epoch(when: datetime) -> int:
-    return (
-        int(when.replace(tzinfo=UTC).timestamp()) if when.tzinfo is None else int(when.timestamp())
-    )
-
-
 def _service_rates(
     deposits: list[tuple[Any, ...]],
-    payouts: _Payouts,
+    payouts: Payouts,
     window: timedelta,
     sparse_ok: bool = False,
 ) -> dict[tuple[Any, ...], tuple[float, float, str]]:
