@@ -395,19 +395,7 @@ def _round_scan(  # type: ignore[no-untyped-def]
     Written to ``out_r``/``out_w`` by recipient range (``pivots``, sorted: range j holds
     ``pivots[j - 1] <= recipient < pivots[j]``), in scan order within each; returns where
     each range starts (and the end)."""
-    k = 0
-    for i in range(len(lo)):
-        h = nxt[i]
-        for p in range(lo[i], hi[i]):
-            if asset[p] != asset_id:
-                continue
-            r = dst[p]
-            t = key[p] & MASK32
-            w = label[r]
-            if h < ((w >> 32) & 0x7FFFFFFF) or t < (w & MASK32):
-                found_r[k] = r
-                found_w[k] = (h << 32) | t
-                k += 1
+    k = _round_pass(key, dst, asset, asset_id, lo, hi, nxt, label, False, found_r, found_w)
     n_ranges = len(pivots) + 1
     starts = np.zeros(n_ranges + 1, np.int64)
     if n_ranges == 1:
@@ -439,13 +427,10 @@ def _round_apply(out_r, out_w, label, improved, k):  # type: ignore[no-untyped-d
     first time in this round is marked and listed once in ``improved`` (from ``k`` on)."""
     for j in range(len(out_r)):
         r = out_r[j]
-        h = out_w[j] >> 32
-        t = out_w[j] & MASK32
         w = label[r]
-        old_h = (w >> 32) & 0x7FFFFFFF
-        old_t = w & MASK32
-        if h < old_h or t < old_t:
-            label[r] = MARK_LABEL | (min(h, old_h) << 32) | min(t, old_t)
+        v = _lowered(w, out_w[j] >> 32, out_w[j] & MASK32)
+        if v != w:
+            label[r] = v
             if w >= 0:  # not listed yet
                 improved[k] = r
                 k += 1
@@ -455,10 +440,20 @@ def _round_apply(out_r, out_w, label, improved, k):  # type: ignore[no-untyped-d
 @_njit
 def _round_walk(key, dst, asset, asset_id, lo, hi, nxt, label, total):  # type: ignore[no-untyped-def]
     """Scan and apply in one pass over the transfers, lowering the labels as it goes (no
-    list of finds: a third faster than ``_round_scan`` and ``_round_apply`` on one thread;
-    their loops are repeated here, as a call per transfer costs 30%). Returns the improved
-    recipients."""
+    list of finds: a third faster than ``_round_scan`` and ``_round_apply`` on one thread).
+    Returns the improved recipients."""
     improved = np.empty(min(total, len(label)), np.int64)
+    k = _round_pass(key, dst, asset, asset_id, lo, hi, nxt, label, True, improved, improved)
+    return improved[:k]
+
+
+@_njit
+def _round_pass(key, dst, asset, asset_id, lo, hi, nxt, label, lower, out_r, out_w):  # type: ignore[no-untyped-def]
+    """The transfers of the ranges (of ``asset_id``) that improve on their recipient's
+    label. With ``lower``, the label is lowered at once (as ``_round_apply`` does) and a
+    recipient improved for the first time in this round is listed in ``out_r``; without,
+    each such transfer is listed as (recipient, hop << 32 | time) in ``out_r``/``out_w``
+    and nothing is written. Returns how many were listed."""
     k = 0
     for i in range(len(lo)):
         h = nxt[i]
@@ -468,14 +463,30 @@ def _round_walk(key, dst, asset, asset_id, lo, hi, nxt, label, total):  # type: 
             r = dst[p]
             t = key[p] & MASK32
             w = label[r]
-            old_h = (w >> 32) & 0x7FFFFFFF
-            old_t = w & MASK32
-            if h < old_h or t < old_t:  # as ``_round_apply`` (a call per transfer: 30% slower)
-                label[r] = MARK_LABEL | (min(h, old_h) << 32) | min(t, old_t)
+            v = _lowered(w, h, t)
+            if v == w:
+                continue
+            if not lower:
+                out_r[k] = r
+                out_w[k] = (h << 32) | t
+                k += 1
+            else:
+                label[r] = v
                 if w >= 0:  # not listed yet
-                    improved[k] = r
+                    out_r[k] = r
                     k += 1
-    return improved[:k]
+    return k
+
+
+@_njit
+def _lowered(w, h, t):  # type: ignore[no-untyped-def]
+    """Label ``w`` lowered by hop h and time t, marked (``MARK_LABEL``: improved in this
+    round); ``w`` itself when neither is better."""
+    old_h = (w >> 32) & 0x7FFFFFFF
+    old_t = w & MASK32
+    if h < old_h or t < old_t:
+        return MARK_LABEL | (min(h, old_h) << 32) | min(t, old_t)
+    return w
 
 
 @_njit
