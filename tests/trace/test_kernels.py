@@ -426,6 +426,14 @@ def test_reach_scanned_in_parts_is_the_same(case: dict[str, Any], workers: int) 
     assert np.array_equal(parted.arrays().nodes, reach(index, *args).arrays().nodes)
 
 
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(crowded=True), st.integers(2, 5))
+def test_events_collected_in_parts_are_the_same(case: dict[str, Any], workers: int) -> None:
+    """Every model's outcome is the same when the events are collected in parts at once."""
+    with scanned_in_parts(workers):
+        run_case(case, exact=True)
+
+
 @given(
     st.lists(st.integers(0, 6), min_size=1, max_size=12),
     st.integers(1, 6),

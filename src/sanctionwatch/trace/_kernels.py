@@ -6,7 +6,8 @@ dictionaries of the result); the per-transfer work runs here:
 - ``reach_roles`` / ``reach_round`` / ``settle_round``: one frontier round of the
   time-respecting search, label-correcting in place on one packed (hop, arrival) label per
   address of the index (a large round on ``WORKERS`` threads: the kernels release the GIL);
-- ``collect_events``: the events of the expanded addresses from their arrival on;
+- ``collect_events``: the events of the expanded addresses from their arrival on (in
+  ``WORKERS`` slices of the addresses at once when there are many);
 - ``order_events``: the engine's event order (time, sender hop, -amount, position) from one
   sort of packed keys, ties of time and sender hop ordered here;
 - ``replay``: the taint models' hot loop over those events (``models`` is the reference: the
@@ -572,8 +573,44 @@ def _clean_spend(b, x, haircut):  # type: ignore[no-untyped-def]
     return b - min(x, b)
 
 
+def collect_events(
+    key: I64,
+    offsets: I64,
+    asset: npt.NDArray[np.int8] | npt.NDArray[np.int16],
+    amount: npt.NDArray[np.float64],
+    in_order: I32,
+    in_offsets: I32 | I64,
+    asset_id: int,
+    nodes: I64,
+    cutoff: I64,
+    info: I64,
+) -> tuple[I64, I64, npt.NDArray[np.float64], I64]:
+    """``_collect_events`` (see there) over ``nodes``; with at least ``PARALLEL_MIN``
+    transfers to read, in ``WORKERS`` slices of about as many transfers each, at once (the
+    kernel only reads shared arrays). The events come unordered either way: ``order_events``
+    orders them by keys that are unique per event."""
+    degree = (offsets[nodes + 1] - offsets[nodes]) + (in_offsets[nodes + 1] - in_offsets[nodes])
+    ends = np.cumsum(degree)
+    total = int(ends[-1]) if len(ends) else 0
+    if WORKERS == 1 or total < PARALLEL_MIN:
+        bounds = [0, len(nodes)]
+    else:
+        targets = total * np.arange(1, WORKERS) // WORKERS
+        bounds = [0, *np.searchsorted(ends, targets, side="right").tolist(), len(nodes)]
+    index_arrays = (key, offsets, asset, amount, in_order, in_offsets, asset_id)
+    parts = _in_parts(
+        lambda a, b: _collect_events(*index_arrays, nodes[a:b], cutoff[a:b], info),
+        [(a, b) for a, b in itertools.pairwise(bounds) if b > a] or [(0, 0)],
+    )
+    ev, src, x, tr = (
+        parts[0][k] if len(parts) == 1 else np.concatenate([part[k] for part in parts])
+        for k in range(4)
+    )
+    return ev, src, x, tr
+
+
 @_njit
-def collect_events(  # type: ignore[no-untyped-def]
+def _collect_events(  # type: ignore[no-untyped-def]
     key, offsets, asset, amount, in_order, in_offsets, asset_id, nodes, cutoff, info
 ):
     """The events of the expanded addresses ``nodes`` at or after their cutoffs: each
