@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
@@ -1391,14 +1392,18 @@ def _assemble(
         found = addr_of_dense.get(dense)
         return found if found is not None else addr.get(int(index.ids[dense]), ("?", "?"))
 
+    located_array = np.fromiter(located_ordered, dtype=object, count=len(located_ordered))
+
     def located_many(dense: I64) -> list[tuple[str, str]]:
-        """``located`` of many (one binary search for all; the rest one by one)."""
-        slot = np.minimum(np.searchsorted(at_ordered, dense), max(len(ordered) - 1, 0))
-        found = at_ordered[slot] == dense if len(ordered) else np.zeros(len(dense), bool)
-        return [
-            located_ordered[k] if ok else located(d)
-            for k, ok, d in zip(slot.tolist(), found.tolist(), dense.tolist(), strict=True)
-        ]
+        """``located`` of many (one binary search and one gather for all; the rest, if any,
+        one by one)."""
+        if not len(ordered):
+            return [located(d) for d in dense.tolist()]
+        slot = np.minimum(np.searchsorted(at_ordered, dense), len(ordered) - 1)
+        out: list[tuple[str, str]] = located_array[slot].tolist()
+        for k in np.flatnonzero(at_ordered[slot] != dense).tolist():
+            out[k] = located(int(dense[k]))
+        return out
 
     def address_of(dense: int) -> dict[str, Any]:
         chain, text = located(dense)
@@ -1454,7 +1459,7 @@ def _assemble(
         zip(wanted, edges_at(wanted, [*tainted_at.values(), *[0.0] * len(on_paths)]), strict=True)
     )
     edges = [built[p] for p in tainted_at]
-    edges.sort(key=lambda e: (e["block_time"], e["tx_hash"], e["to_address"]))
+    edges.sort(key=_EDGE_ORDER)
     terminals: list[dict[str, Any]] = []
     by_category: dict[str, dict[str, float]] = {}
     through: dict[str, dict[str, float]] = {}
@@ -1524,6 +1529,10 @@ def _assemble(
         for m in models:
             by_model.setdefault(m, _asset_summary(AssetTrace(-1, m)))
     return result  # ``trace`` classifies its stages (``stages.classify_stages``)
+
+
+# edges by time, then transaction and receiver (``itemgetter``: no Python call per edge)
+_EDGE_ORDER = itemgetter("block_time", "tx_hash", "to_address")
 
 
 def _min_hops(reaches: Iterable[Reach], size: int) -> npt.NDArray[np.int32]:
@@ -1671,12 +1680,14 @@ def _transactions(
     if not positions:
         return {}
     rowids = index.rowid[np.asarray(positions, dtype=np.int64)].astype(np.int64).tolist()
-    rows = store.con.execute(
+    # columns, zipped into tuples: ~2x faster than fetchall at 10^5 rows
+    cols = store.con.execute(
         f"SELECT rowid, tx_hash, amount::VARCHAR, {_ISO_UTC}, position FROM transfers "
         "WHERE rowid IN (SELECT unnest(?::BIGINT[]))",
         [rowids],
-    ).fetchall()
-    by_rowid = {int(r[0]): r[1:] for r in rows}
+    ).fetchnumpy()
+    rid, *rest = (c.tolist() for c in cols.values())  # a masked (NULL) entry: None
+    by_rowid = dict(zip(rid, zip(*rest, strict=True), strict=True))
     return {p: by_rowid[rid] for p, rid in zip(positions, rowids, strict=True) if rid in by_rowid}
 
 

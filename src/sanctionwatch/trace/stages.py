@@ -104,7 +104,13 @@ def classify_stages(result: Any) -> None:
             else:
                 stage, why = "transfer", None
         e["stage"], e["stage_evidence"] = stage, why
-    by_key = {(e["tx_hash"], e["from_address"], e["to_address"]): e for e in result.edges}
+    # the terminals' paths hold copies of edges: give them their stages
+    on_paths = {e["tx_hash"] for t in result.terminals for e in t["path"]}
+    by_key = {
+        (e["tx_hash"], e["from_address"], e["to_address"]): e
+        for e in result.edges
+        if e["tx_hash"] in on_paths
+    }
     for t in result.terminals:
         for e in t["path"]:
             match = by_key.get((e["tx_hash"], e["from_address"], e["to_address"]))
@@ -149,18 +155,17 @@ def _node_stages(result: Any, nodes: dict[tuple[str, str], dict[str, Any]]) -> N
         first_in.setdefault((e["chain"], e["to_address"]), e)
         last_out[(e["chain"], e["from_address"])] = e["block_time"]
     end = max((e["block_time"] for e in result.edges), default=None)
+    end_time = datetime.fromisoformat(end) if end is not None else None
     for key, n in nodes.items():
-        if _frozen(n.get("labels")):
-            n["stage"], n["stage_evidence"] = (
-                "frozen",
-                f"frozen by the issuer ({n['labels']['label']})",
-            )
+        labels = n.get("labels")
+        if labels and _frozen(labels):
+            n["stage"], n["stage_evidence"] = "frozen", f"frozen by the issuer ({labels['label']})"
             continue
         received = sum(n["tainted_in"].values())
         held = sum(n["held"].values())
-        if received > 0 and held >= 0.5 * received and end is not None:
+        if received > 0 and held >= 0.5 * received and end_time is not None:
             last = last_out.get(key)
-            if last is None or _days(last, end) >= DORMANT_DAYS:
+            if last is None or _days(last, end_time) >= DORMANT_DAYS:
                 n["stage"] = "dormant"
                 n["stage_evidence"] = f"holds {held / received:.0%} of the taint it received"
                 continue
@@ -168,5 +173,5 @@ def _node_stages(result: Any, nodes: dict[tuple[str, str], dict[str, Any]]) -> N
         n["stage"] = edge["stage"] if edge is not None else ("seed" if n["hop"] == 0 else None)
 
 
-def _days(a: str, b: str) -> float:
-    return (datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds() / 86400
+def _days(a: str, b: datetime) -> float:
+    return (b - datetime.fromisoformat(a)).total_seconds() / 86400
