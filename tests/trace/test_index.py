@@ -182,12 +182,17 @@ def test_build_matches_plain_build(
             }
             # inflows in a time window (a binary search) against a filter of all of them
             times = index.t(np.arange(index.n))
-            for node in range(len(ids)):
+            windows = ((0, 3), (2, 2), (-5, 10**9), (span // 2, span), (7, 1))
+            queries = [(node, lo, hi) for node in range(len(ids)) for lo, hi in windows]
+            which, many = index.inflows_between_many(
+                *np.array(queries, dtype=np.int64).reshape(-1, 3).T
+            )
+            for k, (node, t_lo, t_hi) in enumerate(queries):
                 inflows = index.inflows(node)
-                for t_lo, t_hi in ((0, 3), (2, 2), (-5, 10**9), (span // 2, span), (7, 1)):
-                    got = index.inflows_between(node, t_lo, t_hi).tolist()
-                    kept = (times[inflows] >= t_lo) & (times[inflows] <= t_hi)
-                    assert got == inflows[kept].tolist(), (chain, node, t_lo, t_hi)
+                got = index.inflows_between(node, t_lo, t_hi).tolist()
+                kept = (times[inflows] >= t_lo) & (times[inflows] <= t_hi)
+                assert got == inflows[kept].tolist(), (chain, node, t_lo, t_hi)
+                assert many[which == k].tolist() == got, (chain, node, t_lo, t_hi)
     finally:
         store.close()
 

@@ -187,6 +187,32 @@ def _first_at(key, lo, hi, node, t):  # type: ignore[no-untyped-def]
     return lo
 
 
+@_njit
+def inflow_windows(key, in_order, in_offsets, nodes, t_lo, t_hi):  # type: ignore[no-untyped-def]
+    """Per i, [lo, hi) in ``in_order`` of the inflows of ``nodes[i]`` at index times in
+    [t_lo[i], t_hi[i]] (two binary searches in the node's inflows, which are in time order)."""
+    n = len(nodes)
+    lo = np.empty(n, np.int64)
+    hi = np.empty(n, np.int64)
+    for i in range(n):
+        x = nodes[i]
+        for side in range(2):
+            a, b = in_offsets[x], in_offsets[x + 1]
+            # side 0: first inflow at t >= t_lo; side 1: first at t > t_hi
+            while a < b:
+                mid = (a + b) >> 1
+                t = key[in_order[mid]] & MASK32
+                if (t < t_lo[i]) if side == 0 else (t <= t_hi[i]):
+                    a = mid + 1
+                else:
+                    b = mid
+            if side == 0:
+                lo[i] = a
+            else:
+                hi[i] = max(a, lo[i])
+    return lo, hi
+
+
 # -- phase 1 ----------------------------------------------------------------------------
 @_njit
 def reach_roles(frontier, flags, offsets, in_offsets, hub_degree):  # type: ignore[no-untyped-def]

@@ -234,6 +234,25 @@ class TraceIndex:
         a = bisect.bisect_left(inflows, t_lo, key=time_of)
         return inflows[a : bisect.bisect_right(inflows, t_hi, lo=a, key=time_of)]
 
+    def inflows_between_many(
+        self, nodes: npt.ArrayLike, t_lo: npt.ArrayLike, t_hi: npt.ArrayLike
+    ) -> tuple[I64, I64]:
+        """``inflows_between`` of many (node, t_lo, t_hi) at once: (which query, position)
+        pairs, by query, each query's inflows in time order."""
+        from sanctionwatch.trace._kernels import inflow_windows
+
+        nodes = np.asarray(nodes, dtype=np.int64)
+        lo, hi = inflow_windows(
+            self.key,
+            self.in_order,
+            self.in_offsets,
+            nodes,
+            np.broadcast_to(np.asarray(t_lo, dtype=np.int64), nodes.shape),
+            np.broadcast_to(np.asarray(t_hi, dtype=np.int64), nodes.shape),
+        )
+        which = np.repeat(np.arange(len(nodes), dtype=np.int64), hi - lo)
+        return which, self.in_order[expand_ranges(lo, hi)].astype(np.int64)
+
 
 def expand_ranges(lo: I64, hi: I64) -> I64:
     """Concatenate ``range(lo[i], hi[i])`` for all i, vectorized."""

@@ -167,14 +167,15 @@ def _same_tx(
     Candidates come from the index (the sender's inflows in the same second, of another
     asset), then their transaction hashes are compared: no scan of the transfers table.
     """
-    candidates: dict[int, list[int]] = {}
-    for e in entries:
-        sender = int(index.src([e.position])[0])
-        when = int(index.t([e.position])[0])
-        inflow = index.inflows_between(sender, when, when).astype(np.int64)
-        same = inflow[index.asset[inflow] != index.asset[e.position]]
-        if len(same):
-            candidates[e.rowid] = same.tolist()
+    at = np.fromiter((e.position for e in entries), dtype=np.int64, count=len(entries))
+    when = index.t(at)
+    which, inflow = index.inflows_between_many(index.src(at), when, when)
+    other = index.asset[inflow] != index.asset[at[which]]
+    which, inflow = which[other], inflow[other]
+    found: dict[int, list[int]] = {}
+    for k, p in zip(which.tolist(), inflow.tolist(), strict=True):
+        found.setdefault(k, []).append(p)
+    candidates = {entries[k].rowid: positions for k, positions in found.items()}
     if not candidates:
         return []
     rowid_of = {p: int(index.rowid[p]) for ps in candidates.values() for p in ps}

@@ -174,11 +174,19 @@ class ServiceTraffic:
         t_lo, t_hi = self.index.to_t(lo), self.index.to_t(hi)
         index = self.index
         for address, d in self.held:
-            positions = index.inflows_between(d, t_lo, t_hi)
-            t = index.key[positions] & MASK32
-            outside = ~np.isin(index.key[positions] >> 32, self.dense_all)
-            # in time order: the first ``limit`` of all wallets are among each one's first
+            window = index.inflows_between(d, t_lo, t_hi)
+            # in time order: the first ``limit`` of all wallets are among each one's first;
+            # a hot wallet has ~10^6 inflows in the window, so they are read in growing runs
+            # until ``limit`` from others are found
+            size = 4 * limit
+            while True:
+                positions = window[:size]
+                outside = ~np.isin(index.key[positions] >> 32, self.dense_all)
+                if size >= len(window) or int(outside.sum()) >= limit:
+                    break
+                size *= 4
             outside &= np.cumsum(outside) <= limit
+            t = index.key[positions] & MASK32
             chain = self.chain_of[int(address)]
             found += zip(
                 [chain] * int(outside.sum()),
@@ -266,19 +274,22 @@ class ServiceTraffic:
                 columns = (list(column) for column in zip(*rows, strict=True))
                 rid, c, tx, asset, amount, t, ts_ = columns
                 found.add(False, [str(x) for x in c], rid, asset, amount, ts_, tx, t)
-        outputs = self.con.execute(
-            """
-            SELECT o.chain, o.txid, o.vout, o.value::DOUBLE, o.block_time,
-                   epoch(o.block_time)::BIGINT
-            FROM utxo_outputs o
-            WHERE o.block_time BETWEEN ? AND ? AND o.address_id IS NOT NULL
-              AND o.address_id NOT IN (SELECT unnest(?::BIGINT[]))
-              AND o.txid IN (SELECT txid FROM utxo_inputs
-                             WHERE address_id IN (SELECT unnest(?::BIGINT[]))
-                               AND block_time BETWEEN ? AND ?)
-            """,
-            [lo, hi, self.ids, self.ids, lo, hi],
-        ).fetchall()
+        outputs: list[tuple[Any, ...]] = []
+        utxo_wallets = [a for a in self.rest if _is_utxo(self.chain_of.get(int(a), ""))]
+        if utxo_wallets:  # only a wallet on a UTXO chain spends outputs
+            outputs = self.con.execute(
+                """
+                SELECT o.chain, o.txid, o.vout, o.value::DOUBLE, o.block_time,
+                       epoch(o.block_time)::BIGINT
+                FROM utxo_outputs o
+                WHERE o.block_time BETWEEN ? AND ? AND o.address_id IS NOT NULL
+                  AND o.address_id NOT IN (SELECT unnest(?::BIGINT[]))
+                  AND o.txid IN (SELECT txid FROM utxo_inputs
+                                 WHERE address_id IN (SELECT unnest(?::BIGINT[]))
+                                   AND block_time BETWEEN ? AND ?)
+                """,
+                [lo, hi, self.ids, utxo_wallets, lo, hi],
+            ).fetchall()
         if outputs:
             keep = in_spans(np.array([o[5] for o in outputs], dtype=np.int64))
             kept = [o for o, k in zip(outputs, keep.tolist(), strict=True) if k]
@@ -295,6 +306,11 @@ class ServiceTraffic:
         ).fetchone()
         assert row is not None, f"transfer rowid {rowid} from the index is not in the store"
         return str(row[0]), row[1]
+
+
+def _is_utxo(chain: str) -> bool:
+    spec = CHAINS.get(chain)
+    return spec is not None and spec.model == "utxo"
 
 
 def epoch(when: datetime) -> int:
