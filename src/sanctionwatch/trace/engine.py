@@ -46,7 +46,13 @@ from sanctionwatch.store.db import Store
 from sanctionwatch.trace.index import F64, I64, TraceIndex, expand_ranges
 from sanctionwatch.trace.links import LINK_CATEGORIES, Entry, Link, find_links
 from sanctionwatch.trace.models import MODELS, Balance, TaintModel
-from sanctionwatch.trace.stages import classify_stages
+from sanctionwatch.trace.stages import (
+    classify_stages,
+    edge_stages,
+    into_stage,
+    link_stage,
+    out_of_stage,
+)
 
 DEFAULT_STOP: tuple[str, ...] = (
     "exchange",
@@ -1414,8 +1420,12 @@ def _assemble(
     def symbol(a: int) -> str:
         return symbols[a] if a in symbols else str(a)
 
-    def edges_at(at: list[int], tainted: list[float]) -> list[dict[str, Any]]:
-        return _edges(index, at, tainted, tx, located_many, symbol, hop_all, link_at)
+    def edges_at(
+        at: list[int],
+        tainted: list[float],
+        stage: list[tuple[str | None, str | None]] | None = None,
+    ) -> list[dict[str, Any]]:
+        return _edges(index, at, tainted, stage, tx, located_many, symbol, hop_all, link_at)
 
     def edge(p: int, tainted: float) -> dict[str, Any]:
         return edges_at([p], [tainted])[0]
@@ -1430,6 +1440,7 @@ def _assemble(
         for d, amount in tr.held_at.items():
             held_at[d][sym] = amount
     nodes: list[dict[str, Any]] = []
+    labels_of: dict[int, dict[str, Any]] = {}  # dense -> the labels of its node
     node_hops = hop_all[at_ordered]
     node_hops[node_hops == NO_HOP] = 0
     for d, sid, (chain, text), hop in zip(
@@ -1438,6 +1449,8 @@ def _assemble(
         lab = labels.get(sid)
         if lab is None and d in inferred_all:
             lab = {"category": "exchange", "categories": ["exchange"], "label": None}
+        if lab is not None:
+            labels_of[d] = lab
         nodes.append(
             {
                 "address": text,
@@ -1455,8 +1468,19 @@ def _assemble(
         p for p in dict.fromkeys(q for path in paths.values() for q in path) if p not in tainted_at
     ]
     wanted = [*tainted_at, *on_paths]
+    stage: list[tuple[str | None, str | None]] = [
+        *_tainted_stages(index, tainted_at, labels_of, main, stopped_all, link_at)
+    ]
     built = dict(
-        zip(wanted, edges_at(wanted, [*tainted_at.values(), *[0.0] * len(on_paths)]), strict=True)
+        zip(
+            wanted,
+            edges_at(
+                wanted,
+                [*tainted_at.values(), *[0.0] * len(on_paths)],
+                [*stage, *[(None, None)] * len(on_paths)],
+            ),
+            strict=True,
+        )
     )
     edges = [built[p] for p in tainted_at]
     edges.sort(key=_EDGE_ORDER)
@@ -1533,6 +1557,35 @@ def _assemble(
 
 # edges by time, then transaction and receiver (``itemgetter``: no Python call per edge)
 _EDGE_ORDER = itemgetter("block_time", "tx_hash", "to_address")
+
+
+def _tainted_stages(
+    index: TraceIndex,
+    tainted_at: dict[int, float],
+    labels_of: dict[int, dict[str, Any]],
+    main: dict[int, AssetTrace],
+    stopped: dict[int, str],
+    link_at: dict[int, tuple[Link, str]],
+) -> list[tuple[str, str | None]]:
+    """The laundering stage of each tainted transfer (``stages.edge_stages``), in the order
+    of ``tainted_at``: from the link services' legs, the categories the terminals (and the
+    links' ways through) were stopped as, and the nodes' labels."""
+    ends = {d for tr in main.values() for d in (*tr.terminal, *tr.continued_at)}
+    category = {d: stopped.get(d, "?") for d in ends}
+    into = {
+        d: found
+        for d in {*category, *labels_of}
+        if (found := into_stage(category.get(d), labels_of.get(d))) is not None
+    }
+    out_of = {d: found for d, lab in labels_of.items() if (found := out_of_stage(lab)) is not None}
+    at = np.fromiter(tainted_at, dtype=np.int64, count=len(tainted_at))
+    linked: dict[int, tuple[str, str]] = {}
+    if link_at:
+        at_link = np.fromiter(link_at, dtype=np.int64, count=len(link_at))
+        for k in np.flatnonzero(np.isin(at, at_link)).tolist():
+            lk, role = link_at[int(at[k])]
+            linked[k] = link_stage(lk.kind, lk.confidence, role)
+    return edge_stages(index.src(at), index.dst[at].astype(np.int64), into, out_of, linked)
 
 
 def _min_hops(reaches: Iterable[Reach], size: int) -> npt.NDArray[np.int32]:
@@ -1695,13 +1748,15 @@ def _edges(
     index: TraceIndex,
     positions: list[int],
     tainted: list[float],
+    stage: list[tuple[str | None, str | None]] | None,
     tx: dict[int, tuple[str, str, str, str]],
     located_many: Any,
     symbol: Any,
     hop: npt.NDArray[np.int32],
     link_at: dict[int, tuple[Link, str]],
 ) -> list[dict[str, Any]]:
-    """The edges at these index positions (one gather per column, then one dict each)."""
+    """The edges at these index positions (one gather per column, then one dict each), with
+    their ``stage`` (stage, evidence) if given."""
     at = np.asarray(positions, dtype=np.int64)
     srcs = (index.key[at] >> 32).astype(np.int64)
     senders = located_many(srcs)
@@ -1710,9 +1765,10 @@ def _edges(
     sender_hop = hop[srcs].astype(np.int64)
     # a sender the trace never reached: 0, a source inflow into a seed
     hops = np.where(sender_hop == NO_HOP, 0, sender_hop + 1).tolist()
+    stages: list[tuple[str | None, str | None]] = stage or [(None, None)] * len(positions)
     out: list[dict[str, Any]] = []
-    for p, (chain, sender), (_, receiver), asset, dirty, edge_hop in zip(
-        positions, senders, receivers, assets, tainted, hops, strict=True
+    for p, (chain, sender), (_, receiver), asset, dirty, edge_hop, (kind, why) in zip(
+        positions, senders, receivers, assets, tainted, hops, stages, strict=True
     ):
         found = tx.get(p)
         tx_hash, amount, when, position = (
@@ -1731,8 +1787,8 @@ def _edges(
                 "block_time": when,
                 "chain": chain,
                 "hop": edge_hop,
-                "stage": None,
-                "stage_evidence": None,
+                "stage": kind,
+                "stage_evidence": why,
                 "link": (
                     None
                     if link is None

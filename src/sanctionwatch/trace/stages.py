@@ -13,6 +13,11 @@ Rules, first match wins, on the traced graph (tainted edges only):
 - a receiver getting taint from >= ``FAN`` senders -> ``consolidation`` (fan-in);
 - otherwise ``transfer``.
 
+The rules of account-model edges run on columns (``edge_stages``, called while the trace's
+evidence is assembled: a flood trace has ~10^5-10^6 edges); UTXO edges come with the stage
+the UTXO tracer gave them; ``classify_stages`` then names link legs, copies the stages onto
+the terminals' paths and classifies the nodes.
+
 Nodes: ``dormant`` when they still hold at least half of the taint they received at the end
 of the data and sent none of it on for ``DORMANT_DAYS``; otherwise the stage of their first
 tainted inflow.
@@ -23,6 +28,9 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 FAN = 3
 DORMANT_DAYS = 30
@@ -49,61 +57,95 @@ def _frozen(labels: dict[str, Any] | None) -> bool:
     return "frozen" in text or "blacklist" in text or "black_list" in text
 
 
+def edge_stages(
+    src: npt.NDArray[np.int64],
+    dst: npt.NDArray[np.int64],
+    into: dict[int, tuple[str, str]],
+    out_of: dict[int, tuple[str, str]],
+    linked: dict[int, tuple[str, str]],
+) -> list[tuple[str, str | None]]:
+    """(stage, evidence) of each tainted edge ``src[k] -> dst[k]`` (address ids < 2**31), by
+    the rules above, first match wins: ``linked`` (edge k -> the stage of its link),
+    ``into`` (receiver -> ``into_stage``), ``out_of`` (sender -> ``out_of_stage``), then
+    fan-out and fan-in over these edges (distinct counterparties)."""
+    if not len(src):
+        return []
+    pairs = np.unique((src << 32) | dst)
+    senders, fan_out = np.unique(pairs >> 32, return_counts=True)
+    receivers, fan_in = np.unique(pairs & 0xFFFFFFFF, return_counts=True)
+    out_n = fan_out[np.searchsorted(senders, src)]
+    in_n = fan_in[np.searchsorted(receivers, dst)]
+    # a code per edge: 0 transfer, 1 split, 2 consolidation, 3 + k: ``decided[k]``
+    code = np.where(out_n >= FAN, 1, np.where(in_n >= FAN, 2, 0)).astype(np.int64)
+    decided: list[tuple[str, str]] = []
+    for ends, by_end in ((src, out_of), (dst, into)):  # in reverse order of rank
+        if not by_end:
+            continue
+        addresses = np.fromiter(by_end, dtype=np.int64, count=len(by_end))
+        order = np.argsort(addresses)
+        slot = np.minimum(np.searchsorted(addresses[order], ends), len(order) - 1)
+        hit = addresses[order][slot] == ends
+        code[hit] = 3 + len(decided) + order[slot[hit]]
+        decided += by_end.values()
+    for k, stage in linked.items():
+        code[k] = 3 + len(decided)
+        decided.append(stage)
+    out: list[tuple[str, str | None]] = []
+    split: dict[int, tuple[str, str]] = {}
+    merge: dict[int, tuple[str, str]] = {}
+    transfer = ("transfer", None)
+    for c, fo, fi in zip(code.tolist(), out_n.tolist(), in_n.tolist(), strict=True):
+        if c >= 3:
+            out.append(decided[c - 3])
+        elif c == 1:
+            if fo not in split:
+                split[fo] = ("split", f"the sender passed taint to {fo} addresses")
+            out.append(split[fo])
+        elif c == 2:
+            if fi not in merge:
+                merge[fi] = ("consolidation", f"the receiver got taint from {fi} senders")
+            out.append(merge[fi])
+        else:
+            out.append(transfer)
+    return out
+
+
+def link_stage(kind: str, confidence: float, role: str) -> tuple[str, str]:
+    """The stage of an edge into a link service (``role`` "in") or of its leg out."""
+    where = "into" if role == "in" else "leg out of"
+    return (
+        LINK_STAGE.get(kind, kind),
+        f"{where} a {kind.replace('_', ' ')} (confidence {confidence})",
+    )
+
+
+def into_stage(category: str | None, labels: dict[str, Any] | None) -> tuple[str, str] | None:
+    """The stage of a (link-less) transfer into an address that the address alone decides:
+    frozen by its issuer, or the ``category`` of the terminal the trace stopped at."""
+    if _frozen(labels):
+        return "frozen", f"into an address the issuer froze ({labels['label']})"  # type: ignore[index]
+    if category in STAGE_OF_CATEGORY:
+        label = (labels or {}).get("label") or category
+        return STAGE_OF_CATEGORY[category], f"into {label}"
+    return None
+
+
+def out_of_stage(labels: dict[str, Any] | None) -> tuple[str, str] | None:
+    """The stage of a (link-less) transfer out of a mixer-labelled address."""
+    if labels and labels.get("category") == "mixer":
+        return "mixer", f"withdrawal from {labels.get('label') or 'a mixer'}"
+    return None
+
+
 def classify_stages(result: Any) -> None:
-    """Set ``stage``/``stage_evidence`` on edges and ``stage`` on nodes; fill by_stage."""
-    nodes = {(n["chain"], n["address"]): n for n in result.nodes}
-    terminal_category = {
-        (t["chain"], t["address"]): t["category"] for t in result.terminals if not t["continued"]
-    }
-    through_category = {
-        (t["chain"], t["address"]): t["category"] for t in result.terminals if t["continued"]
-    }
-    out_to: dict[tuple[str, str], set[str]] = defaultdict(set)
-    in_from: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for e in result.edges:
-        if e["tainted_amount"] > 0:
-            out_to[(e["chain"], e["from_address"])].add(e["to_address"])
-            in_from[(e["chain"], e["to_address"])].add(e["from_address"])
-    # the rules that depend on one end only, for the few addresses they can apply to
-    into = {
-        key: found
-        for key in {*terminal_category, *through_category, *_labelled(nodes)}
-        if (found := _into_stage(key, nodes, terminal_category, through_category)) is not None
-    }
-    out_of = {
-        key: ("mixer", f"withdrawal from {n['labels'].get('label') or 'a mixer'}")
-        for key, n in nodes.items()
-        if n.get("labels") and n["labels"].get("category") == "mixer"
-    }
-    none: set[str] = set()
+    """Name the link legs' stages, copy the edges' stages onto the terminals' paths, set
+    ``stage`` on nodes and fill by_stage (the edges come with their stages: ``edge_stages``
+    for account-model edges, the UTXO tracer's for UTXO ones)."""
     for e in result.edges:
         link = e.get("link")
         if link and e.get("stage") == "injection":
             e["stage"] = LINK_STAGE.get(link["kind"], link["kind"])
             e["stage_evidence"] = f"leg out of a {link['kind'].replace('_', ' ')}"
-        if e.get("stage"):
-            continue  # set by the UTXO tracer
-        chain = e["chain"]
-        src, dst = (chain, e["from_address"]), (chain, e["to_address"])
-        stage: str | None
-        why: str | None
-        if link:
-            where = "into" if link.get("role") == "in" else "leg out of"
-            stage, why = (
-                LINK_STAGE.get(link["kind"], link["kind"]),
-                f"{where} a {link['kind'].replace('_', ' ')} (confidence {link['confidence']})",
-            )
-        else:
-            stage, why = into.get(dst) or out_of.get(src) or (None, None)
-        if stage is None:
-            fan_out, fan_in = len(out_to.get(src, none)), len(in_from.get(dst, none))
-            if fan_out >= FAN:
-                stage, why = "split", f"the sender passed taint to {fan_out} addresses"
-            elif fan_in >= FAN:
-                stage, why = "consolidation", f"the receiver got taint from {fan_in} senders"
-            else:
-                stage, why = "transfer", None
-        e["stage"], e["stage_evidence"] = stage, why
     # the terminals' paths hold copies of edges: give them their stages
     on_paths = {e["tx_hash"] for t in result.terminals for e in t["path"]}
     by_key = {
@@ -116,7 +158,7 @@ def classify_stages(result: Any) -> None:
             match = by_key.get((e["tx_hash"], e["from_address"], e["to_address"]))
             if match is not None:
                 e["stage"], e["stage_evidence"] = match["stage"], match["stage_evidence"]
-    _node_stages(result, nodes)
+    _node_stages(result, {(n["chain"], n["address"]): n for n in result.nodes})
     by_stage: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for e in result.edges:
         by_stage[e["stage"]][e["asset"]] += e["tainted_amount"]
@@ -125,27 +167,6 @@ def classify_stages(result: Any) -> None:
             for asset, held in n["held"].items():
                 by_stage["dormant"][asset] += held
     result.summary["by_stage"] = {k: dict(v) for k, v in sorted(by_stage.items())}
-
-
-def _labelled(nodes: dict[tuple[str, str], dict[str, Any]]) -> list[tuple[str, str]]:
-    return [key for key, n in nodes.items() if n.get("labels")]
-
-
-def _into_stage(
-    dst: tuple[str, str],
-    nodes: dict[tuple[str, str], dict[str, Any]],
-    terminal_category: dict[tuple[str, str], str],
-    through_category: dict[tuple[str, str], str],
-) -> tuple[str, str] | None:
-    """The stage of a (link-less) transfer into ``dst`` that ``dst`` alone decides."""
-    category = terminal_category.get(dst) or through_category.get(dst)
-    dst_labels = (nodes.get(dst) or {}).get("labels")
-    if _frozen(dst_labels):
-        return "frozen", f"into an address the issuer froze ({dst_labels['label']})"  # type: ignore[index]
-    if category in STAGE_OF_CATEGORY:
-        label = (dst_labels or {}).get("label") or category
-        return STAGE_OF_CATEGORY[category], f"into {label}"
-    return None
 
 
 def _node_stages(result: Any, nodes: dict[tuple[str, str], dict[str, Any]]) -> None:
