@@ -1761,27 +1761,29 @@ def _edges(
     srcs = (index.key[at] >> 32).astype(np.int64)
     senders = located_many(srcs)
     receivers = located_many(index.dst[at].astype(np.int64))
-    assets = index.asset[at].tolist()
+    asset_ids = index.asset[at].tolist()
+    names = {a: symbol(a) for a in set(asset_ids)}
+    assets = list(map(names.__getitem__, asset_ids))
     sender_hop = hop[srcs].astype(np.int64)
     # a sender the trace never reached: 0, a source inflow into a seed
     hops = np.where(sender_hop == NO_HOP, 0, sender_hop + 1).tolist()
     stages: list[tuple[str | None, str | None]] = stage or [(None, None)] * len(positions)
+    details = list(map(tx.get, positions))
     out: list[dict[str, Any]] = []
-    for p, (chain, sender), (_, receiver), asset, dirty, edge_hop, (kind, why) in zip(
-        positions, senders, receivers, assets, tainted, hops, stages, strict=True
+    for p, (chain, sender), (_, receiver), asset, dirty, edge_hop, (kind, why), found in zip(
+        positions, senders, receivers, assets, tainted, hops, stages, details, strict=True
     ):
-        found = tx.get(p)
         tx_hash, amount, when, position = (
             found if found is not None else ("?", str(index.amount[p]), _NO_TIME, "")
         )
-        link = link_at.get(p)
+        link = link_at.get(p) if link_at else None
         out.append(
             {
                 "tx_hash": tx_hash,
                 "position": position,
                 "from_address": sender,
                 "to_address": receiver,
-                "asset": symbol(asset),
+                "asset": asset,
                 "amount": amount,
                 "tainted_amount": dirty,
                 "block_time": when,

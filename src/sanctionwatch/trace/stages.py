@@ -90,24 +90,20 @@ def edge_stages(
     for k, stage in linked.items():
         code[k] = 3 + len(decided)
         decided.append(stage)
-    out: list[tuple[str, str | None]] = []
-    split: dict[int, tuple[str, str]] = {}
-    merge: dict[int, tuple[str, str]] = {}
-    transfer = ("transfer", None)
-    for c, fo, fi in zip(code.tolist(), out_n.tolist(), in_n.tolist(), strict=True):
-        if c >= 3:
-            out.append(decided[c - 3])
-        elif c == 1:
-            if fo not in split:
-                split[fo] = ("split", f"the sender passed taint to {fo} addresses")
-            out.append(split[fo])
-        elif c == 2:
-            if fi not in merge:
-                merge[fi] = ("consolidation", f"the receiver got taint from {fi} senders")
-            out.append(merge[fi])
-        else:
-            out.append(transfer)
-    return out
+    # one (stage, evidence) per distinct outcome: the fans' evidence says how many
+    table: list[tuple[str, str | None]] = [("transfer", None), *decided]
+    at = np.where(code >= 3, code - 2, 0)
+    for kind, counts, text in (
+        (1, out_n, "the sender passed taint to {} addresses"),
+        (2, in_n, "the receiver got taint from {} senders"),
+    ):
+        mask = code == kind
+        if mask.any():
+            distinct, which = np.unique(counts[mask], return_inverse=True)
+            at[mask] = len(table) + which
+            name = "split" if kind == 1 else "consolidation"
+            table += [(name, text.format(c)) for c in distinct.tolist()]
+    return [table[k] for k in at.tolist()]
 
 
 def link_stage(kind: str, confidence: float, role: str) -> tuple[str, str]:
