@@ -10,7 +10,12 @@ import pytest
 
 from sanctionwatch.chain.chains import CHAINS
 from sanctionwatch.store import Store, open_store
-from sanctionwatch.trace.index import TraceIndex, _positions_sorted_by, expand_ranges
+from sanctionwatch.trace.index import (
+    TraceIndex,
+    _in_sender_order,
+    _positions_sorted_by,
+    expand_ranges,
+)
 
 EDGES = [
     ("A", "B", 5, 10.0),
@@ -208,3 +213,19 @@ def test_positions_sorted_by_two_passes() -> None:
     small = _positions_sorted_by(major >> 20, minor >> 20)  # one sort
     assert small.tolist() == np.lexsort((minor, major)).tolist()
     assert _positions_sorted_by(major[:0], minor[:0]).tolist() == []
+
+
+@pytest.mark.parametrize("senders", [1, 3, 50, 5_000])
+def test_sender_order_is_lexsort(senders: int) -> None:
+    """Rows by (sender, time, rowid): runs long and short, in order or not, ties in time."""
+    rng = np.random.default_rng(senders)
+    n = 20_000
+    src = rng.integers(0, senders, n).astype(np.int32)
+    t = rng.integers(0, 40, n).astype(np.int64)  # many ties
+    rid = rng.permutation(n).astype(np.int64) * 3
+    t[src == 0] = np.sort(t[src == 0])  # one run already in order by time (ties by rowid)
+    want = np.lexsort((rid, t, src))
+    assert _in_sender_order(src, t, rid, senders).tolist() == want.tolist()
+    wide = rid + 2**32  # rowids past 2**32: the numpy fallback
+    assert _in_sender_order(src, t, wide, senders).tolist() == want.tolist()
+    assert _in_sender_order(src[:0], t[:0], rid[:0], senders).tolist() == []

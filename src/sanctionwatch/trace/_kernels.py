@@ -213,6 +213,59 @@ def inflow_windows(key, in_order, in_offsets, nodes, t_lo, t_hi):  # type: ignor
     return lo, hi
 
 
+@_njit
+def sender_order(src, t, rid, m):  # type: ignore[no-untyped-def]
+    """Row numbers sorted by (src, t, rid) (``index._in_sender_order``): counted into one run
+    per sender in row order, then each run not already in (t, rid) order sorted, by
+    insertion for a few rows, else by the packed key ``t << 32 | rid`` (t in [0, 2**31),
+    rid < 2**32: keys are unique, so the order is the same whatever the sort)."""
+    n = len(src)
+    starts = np.zeros(m + 1, np.int64)
+    for i in range(n):
+        starts[src[i] + 1] += 1
+    for s in range(m):
+        starts[s + 1] += starts[s]
+    fill = starts[:-1].copy()
+    order = np.empty(n, np.int64)
+    for i in range(n):
+        s = src[i]
+        order[fill[s]] = i
+        fill[s] += 1
+    for s in range(m):
+        lo, hi = starts[s], starts[s + 1]
+        in_order = True
+        for j in range(lo + 1, hi):
+            if _after(t, rid, order[j - 1], order[j]):
+                in_order = False
+                break
+        if in_order:
+            continue
+        if hi - lo <= 32:
+            for i in range(lo + 1, hi):
+                v = order[i]
+                j = i - 1
+                while j >= lo and _after(t, rid, order[j], v):
+                    order[j + 1] = order[j]
+                    j -= 1
+                order[j + 1] = v
+            continue
+        keys = np.empty(hi - lo, np.int64)
+        for j in range(hi - lo):
+            r = order[lo + j]
+            keys[j] = (t[r] << 32) | rid[r]
+        run = order[lo:hi].copy()
+        by_key = np.argsort(keys)
+        for j in range(hi - lo):
+            order[lo + j] = run[by_key[j]]
+    return order
+
+
+@_njit
+def _after(t, rid, a, b):  # type: ignore[no-untyped-def]
+    """Row a sorts after row b by (t, rid)."""
+    return t[a] > t[b] or (t[a] == t[b] and rid[a] > rid[b])
+
+
 # -- phase 1 ----------------------------------------------------------------------------
 @_njit
 def reach_roles(frontier, flags, offsets, in_offsets, hub_degree):  # type: ignore[no-untyped-def]

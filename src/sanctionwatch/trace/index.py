@@ -21,12 +21,15 @@ transfer measured on the 1M and 10M scenarios (3.8 transfers per address; 33.1 b
 went int32 and assets int8).
 
 Build (2 cores, 10M scenario: 6.8M indexed transfers, 1.8M addresses): 0.6-0.7 s (0.7-1.2 s
-as the first build of a process; 6.4-7.6 s before), 0.055 s at 1M; about half of it is the
-SQL sort and fetch. Dense ids come from a presence bitmap and its running count over the id
-range (0.05 s; ``np.unique`` took 3.4 s and the two ``searchsorted`` 1.3 s); the inflow
-order from two ``np.sort`` of keys packed with the position (0.22 s; ``lexsort`` 1.3 s).
-DuckDB computing the dense ids (a join to ranked distinct ids: 1.3 s; ``dense_rank``) and
-Arrow fetches were measured slower than ``con.sql(...).fetchnumpy()`` plus numpy.
+as the first build of a process; 6.4-7.6 s before), 0.055 s at 1M. Dense ids come from a
+presence bitmap and its running count over the id range (0.05 s; ``np.unique`` took 3.4 s
+and the two ``searchsorted`` 1.3 s); the inflow order from two ``np.sort`` of keys packed
+with the position (0.22 s; ``lexsort`` 1.3 s). DuckDB computing the dense ids (a join to
+ranked distinct ids: 1.3 s; ``dense_rank``) and Arrow fetches were measured slower than
+``con.sql(...).fetchnumpy()`` plus numpy. The transfers are fetched unordered and put in
+sender order by a counting sort (``_in_sender_order``): at 34M transfers (50M scenario) a
+build took 3.2-3.5 s of CPU and a 4.9 GB peak, against 4.2-4.3 s and 5.9 GB with DuckDB's
+ORDER BY; its wall time here (3.4-6.5 s) is mostly the VM faulting in fresh memory.
 """
 
 from __future__ import annotations
@@ -92,11 +95,11 @@ class TraceIndex:
             where += " AND chain NOT IN (SELECT unnest(?::VARCHAR[]))"
             params.append(utxo)
         # con.sql(...).fetchnumpy(): at 6.8M rows 0.33 s, execute().fetchnumpy() 0.5 s, Arrow
-        # (to_arrow_table, then to_numpy) 0.36 s. rowid breaks ties: DuckDB's order is not stable.
+        # (to_arrow_table, then to_numpy) 0.36 s. Unordered: DuckDB's ORDER BY took 2.6-3.3 s
+        # at 34M rows, the fetch 0.6-0.8 s and the order here 0.4 s (``_in_sender_order``).
         cols: dict[str, Any] = store.con.sql(
             "SELECT rowid AS rid, from_id, to_id, epoch(block_time)::BIGINT AS t, "
-            f"asset_id, amount::DOUBLE AS amount FROM transfers WHERE {where} "
-            "ORDER BY from_id, block_time, rowid",
+            f"asset_id, amount::DOUBLE AS amount FROM transfers WHERE {where}",
             params=params,
         ).fetchnumpy()
         n_store_rows = int(store.scalar("SELECT count(*) FROM transfers"))
@@ -105,8 +108,9 @@ class TraceIndex:
             np.asarray(cols.pop("to_id"), dtype=np.int64),
         )
         t = np.asarray(cols.pop("t"), dtype=np.int64)
-        if not t.flags.writeable:
-            t = t.copy()  # shifted in place below
+        rid = np.asarray(cols.pop("rid"), dtype=np.int64)
+        order = _in_sender_order(src, t, rid, len(ids))
+        src, dst, t, rid = src[order], dst[order], t[order], rid[order]
         t0 = int(t.min()) if len(t) else 0
         t -= t0
         if len(t) and int(t.max()) >= 2**31:
@@ -115,16 +119,17 @@ class TraceIndex:
         del src
         key <<= 32
         key |= t
-        rid = np.asarray(cols.pop("rid"), dtype=np.int64)
         rowid: npt.NDArray[np.uint32] | I64 = rid.astype(np.uint32) if n_store_rows < 2**32 else rid
         del rid
-        asset_id = np.asarray(cols.pop("asset_id"))
+        asset_id = np.asarray(cols.pop("asset_id"))[order]
         asset: npt.NDArray[np.int8] | npt.NDArray[np.int16]
         if not len(asset_id) or (int(asset_id.min()) >= -128 and int(asset_id.max()) < 128):
             asset = asset_id.astype(np.int8)
         else:
             asset = asset_id.astype(np.int16)
         del asset_id
+        amount = np.asarray(cols.pop("amount"), dtype=np.float64)[order]
+        del order
         in_order = _positions_sorted_by(dst, t)  # after the narrowing above: a lower peak
         del t
         in_offsets: I32 | I64 = np.zeros(len(ids) + 1, dtype=np.int32)
@@ -138,7 +143,7 @@ class TraceIndex:
             key=key,
             dst=dst,
             asset=asset,
-            amount=np.asarray(cols.pop("amount"), dtype=np.float64),
+            amount=amount,
             rowid=rowid,
             in_order=in_order,
             in_offsets=in_offsets,
@@ -267,16 +272,16 @@ def expand_ranges(lo: I64, hi: I64) -> I64:
 def _dense_ids(src_raw: I64, dst_raw: I64) -> tuple[I32 | I64, I32, I32]:
     """Sorted distinct store ids of both ends, and both ends renumbered densely into them.
 
-    ``src_raw`` is sorted (the rows come ORDER BY from_id). While the ids are non-negative and
-    their range is not much larger than the data, a presence bitmap over [0, max id] and its
-    running count give the same as ``np.unique`` + ``searchsorted`` in O(n + max id).
+    While the ids are non-negative and their range is not much larger than the data, a
+    presence bitmap over [0, max id] and its running count give the same as ``np.unique`` +
+    ``searchsorted`` in O(n + max id).
     """
     n = len(src_raw)
     if n == 0:
         empty = np.zeros(0, dtype=np.int32)
         return empty, empty, empty
-    lo = min(int(src_raw[0]), int(dst_raw.min()))
-    hi = max(int(src_raw[-1]), int(dst_raw.max()))
+    lo = min(int(src_raw.min()), int(dst_raw.min()))
+    hi = max(int(src_raw.max()), int(dst_raw.max()))
     ids: I32 | I64
     if lo >= 0 and hi < max(_BITMAP_IDS_PER_TRANSFER * n, _BITMAP_MIN_RANGE):
         present = np.zeros(hi + 1, dtype=bool)
@@ -295,12 +300,22 @@ def _dense_ids(src_raw: I64, dst_raw: I64) -> tuple[I32 | I64, I32, I32]:
     ids = both[first].astype(np.int64)
     if lo >= -(2**31) and hi < 2**31:
         ids = ids.astype(np.int32)
-    # one search per run of equal senders, not per transfer
-    starts = np.flatnonzero(np.concatenate([[True], src_raw[1:] != src_raw[:-1]]))
-    lengths = np.diff(np.append(starts, n))
-    src = np.repeat(np.searchsorted(ids, src_raw[starts]).astype(np.int32), lengths)
+    src = np.searchsorted(ids, src_raw).astype(np.int32)
     dst = np.searchsorted(ids, dst_raw).astype(np.int32)
     return ids, src, dst
+
+
+def _in_sender_order(src: I32, t: I64, rid: I64, m: int) -> I64:
+    """Row numbers by (sender, time, rowid): a counting sort by sender (``m`` of them), then
+    each sender's rows by (time, rowid), most already in order (``_kernels.sender_order``).
+    Rowids past 2**32 (not packable with the time into one key): ``np.lexsort``."""
+    if not len(src):
+        return np.zeros(0, dtype=np.int64)
+    if int(rid.max()) >= 2**32 or int(t.min()) < 0 or int(t.max()) >= 2**31:
+        return np.lexsort((rid, t, src)).astype(np.int64)
+    from sanctionwatch.trace._kernels import sender_order
+
+    return sender_order(src, t, rid, m)  # type: ignore[no-any-return]
 
 
 def _positions_sorted_by(major: I32, minor: I64) -> I32:
