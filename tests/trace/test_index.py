@@ -153,6 +153,7 @@ def _plain_build(store: Store, chain: str | None) -> dict[str, Any]:
         (1, 7, 10**9, 300),  # 31-year span; asset ids past int8
         (2**31 - 100, 1, 3_600, 2),  # ids up to ~2**31 - 40: the bitmap range is too wide
         (2**40, 2**20, 86_400, 5),  # ids past int32: kept int64
+        (1, 1, 600, 70_000),  # asset ids past int16
     ],
 )
 @pytest.mark.parametrize("seed", range(4))
@@ -171,8 +172,9 @@ def test_build_matches_plain_build(
                 assert np.array_equal(got, want[name]), (chain, name)
             wide_ids = len(want["ids"]) and want["ids"].max() >= 2**31
             assert index.ids.dtype == (np.int64 if wide_ids else np.int32)
-            wide_assets = len(want["asset"]) and want["asset"].max() >= 128
-            assert index.asset.dtype == (np.int16 if wide_assets else np.int8)
+            top = int(want["asset"].max()) if len(want["asset"]) else 0
+            narrowest = np.int8 if top < 128 else np.int16 if top < 2**15 else np.int32
+            assert index.asset.dtype == narrowest
             assert index.in_offsets.dtype == np.int32
             # lookups through the narrower dtypes
             ids = want["ids"]

@@ -336,8 +336,9 @@ def reach_args(case: dict[str, Any]) -> tuple[Any, ...]:
     return (starts, 1, *rest)
 
 
-def run_case(case: dict[str, Any], exact: bool) -> None:
+def run_case(case: dict[str, Any], exact: bool, asset_dtype: Any = np.int8) -> None:
     index = make_index(case["m"], case["edges"])
+    index.asset = index.asset.astype(asset_dtype)  # a store with more assets: wider ids
     args = reach_args(case)
     new_reach = reach(index, *args)
     old_reach = reach_reference(index, *args)
@@ -424,6 +425,12 @@ def test_reach_scanned_in_parts_is_the_same(case: dict[str, Any], workers: int) 
         parted = reach(index, *args)
     assert_same_reach(parted, reach_reference(index, *args))
     assert np.array_equal(parted.arrays().nodes, reach(index, *args).arrays().nodes)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(), st.sampled_from([np.int16, np.int32]))
+def test_same_as_reference_wide_asset_ids(case: dict[str, Any], dtype: Any) -> None:
+    run_case(case, exact=True, asset_dtype=dtype)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -37,6 +37,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from sanctionwatch.trace.index import Assets
 from sanctionwatch.trace.models import EPS
 
 I32 = npt.NDArray[np.int32]
@@ -305,7 +306,7 @@ def reach_round(
     key: I64,
     offsets: I64,
     dst: npt.NDArray[np.int32] | I64,
-    asset: npt.NDArray[np.int8] | npt.NDArray[np.int16],
+    asset: Assets,
     asset_id: int,
     frontier: I64,
     label: I64,
@@ -655,7 +656,7 @@ def _clean_spend(b, x, haircut):  # type: ignore[no-untyped-def]
 def collect_events(
     key: I64,
     offsets: I64,
-    asset: npt.NDArray[np.int8] | npt.NDArray[np.int16],
+    asset: Assets,
     amount: npt.NDArray[np.float64],
     in_order: I32,
     in_offsets: I32 | I64,

@@ -1423,7 +1423,7 @@ def _assemble(
     def edges_at(
         at: list[int],
         tainted: list[float],
-        stage: list[tuple[str | None, str | None]] | None = None,
+        stage: Sequence[tuple[str | None, str | None]] | None = None,
     ) -> list[dict[str, Any]]:
         return _edges(index, at, tainted, stage, tx, located_many, symbol, hop_all, link_at)
 
@@ -1468,9 +1468,7 @@ def _assemble(
         p for p in dict.fromkeys(q for path in paths.values() for q in path) if p not in tainted_at
     ]
     wanted = [*tainted_at, *on_paths]
-    stage: list[tuple[str | None, str | None]] = [
-        *_tainted_stages(index, tainted_at, labels_of, main, stopped_all, link_at)
-    ]
+    stage = _tainted_stages(index, tainted_at, labels_of, main, stopped_all, link_at)
     built = dict(
         zip(
             wanted,
@@ -1739,8 +1737,8 @@ def _transactions(
         "WHERE rowid IN (SELECT unnest(?::BIGINT[]))",
         [rowids],
     ).fetchnumpy()
-    rid, *rest = (c.tolist() for c in cols.values())  # a masked (NULL) entry: None
-    by_rowid = dict(zip(rid, zip(*rest, strict=True), strict=True))
+    found, *rest = (c.tolist() for c in cols.values())  # a masked (NULL) entry: None
+    by_rowid = dict(zip(found, zip(*rest, strict=True), strict=True))
     return {p: by_rowid[rid] for p, rid in zip(positions, rowids, strict=True) if rid in by_rowid}
 
 
@@ -1748,7 +1746,7 @@ def _edges(
     index: TraceIndex,
     positions: list[int],
     tainted: list[float],
-    stage: list[tuple[str | None, str | None]] | None,
+    stage: Sequence[tuple[str | None, str | None]] | None,
     tx: dict[int, tuple[str, str, str, str]],
     located_many: Any,
     symbol: Any,
@@ -1767,7 +1765,7 @@ def _edges(
     sender_hop = hop[srcs].astype(np.int64)
     # a sender the trace never reached: 0, a source inflow into a seed
     hops = np.where(sender_hop == NO_HOP, 0, sender_hop + 1).tolist()
-    stages: list[tuple[str | None, str | None]] = stage or [(None, None)] * len(positions)
+    stages = stage or [(None, None)] * len(positions)
     details = list(map(tx.get, positions))
     out: list[dict[str, Any]] = []
     for p, (chain, sender), (_, receiver), asset, dirty, edge_hop, (kind, why), found in zip(

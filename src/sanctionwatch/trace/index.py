@@ -7,8 +7,8 @@ per frontier is 10x faster than SQL frontier loops. Layout (``n`` transfers, ``m
   < 2**31, else int64), so int32 suffices for ``dst``;
 - transfers sorted by (sender, time, rowid): ``key`` int64 = ``dense_from << 32 | t`` where
   ``t`` is seconds since ``t0`` (int32 range: 68 years), ``dst`` int32, ``asset`` int8 while
-  every asset id fits (else int16), ``amount`` float64 (base units; tracing arithmetic, not
-  accounting), ``rowid``;
+  every asset id fits (else int16, else int32), ``amount`` float64 (base units; tracing
+  arithmetic, not accounting), ``rowid``;
 - inflows: ``in_order`` int32 (positions sorted by (receiver, time, position)) and
   ``in_offsets`` (int32 while there are < 2**31 transfers).
 
@@ -16,9 +16,11 @@ per frontier is 10x faster than SQL frontier loops. Layout (``n`` transfers, ``m
 deletes or updates), so it is stable; ``n_store_rows`` records the table size at build time
 so a stale index can be detected. Stored as uint32 while the table has < 2**32 rows.
 
-About 29 bytes per transfer (30 with int16 assets) plus 8 bytes per address: 31.1 bytes per
-transfer measured on the 1M and 10M scenarios (3.8 transfers per address; 33.1 before ids
-went int32 and assets int8).
+About 29 bytes per transfer (30 with int16 asset ids, 32 with int32: a store of more than
+32,767 assets) plus 8 bytes per address: 31.1 bytes per transfer measured on the 1M and 10M
+scenarios (3.8 transfers per address; 33.1 before ids went int32 and assets int8). Columns
+are fetched in the narrowest type the table's bounds allow (before, asset ids past 32,767
+wrapped around in int16).
 
 Build (2 cores, 10M scenario: 6.8M indexed transfers, 1.8M addresses): 0.6-0.7 s (0.7-1.2 s
 as the first build of a process; 6.4-7.6 s before), 0.055 s at 1M. Dense ids come from a
@@ -50,6 +52,8 @@ I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 MASK32 = np.int64(0xFFFFFFFF)
+Assets = npt.NDArray[np.int8] | npt.NDArray[np.int16] | npt.NDArray[np.int32]
+_ASSET_TYPES = (("TINYINT", 8), ("SMALLINT", 16))
 # Dense ids by a presence bitmap over [0, max id] while the range is at most this many times
 # the number of transfers (plus a floor); beyond it (a small chain in a big store) by sorting.
 _BITMAP_IDS_PER_TRANSFER = 8
@@ -65,7 +69,7 @@ class TraceIndex:
     ids: I32 | I64  # dense id -> addresses.id (sorted); int32 while every id < 2**31
     key: I64  # dense_from << 32 | t, sorted
     dst: I32
-    asset: npt.NDArray[np.int8] | npt.NDArray[np.int16]  # int8 while every asset id fits
+    asset: Assets  # int8 while every asset id fits (else int16, else int32)
     amount: F64
     rowid: npt.NDArray[np.uint32] | I64
     in_order: I32
@@ -94,21 +98,36 @@ class TraceIndex:
             utxo = [c.name for c in CHAINS.values() if c.model == "utxo"]
             where += " AND chain NOT IN (SELECT unnest(?::VARCHAR[]))"
             params.append(utxo)
+        n_store_rows = int(store.scalar("SELECT count(*) FROM transfers"))
+        # the narrowest type each column fits (bounds of the whole table: DuckDB answers from
+        # its statistics in ~1 ms): fresh memory is slow to fault in (~1 s per GB on the
+        # 2-core VM), and at 34M transfers this fetches 0.5 GB less than all-64-bit
+        bounds = store.con.execute(
+            "SELECT min(from_id), min(to_id), max(from_id), max(to_id), min(asset_id), "
+            "max(asset_id) FROM transfers"
+        ).fetchall()[0]
+        lo_from, lo_to, hi_from, hi_to, asset_lo, asset_hi = (
+            int(b) if b is not None else 0 for b in bounds
+        )
+        id_lo, id_hi = min(lo_from, lo_to), max(hi_from, hi_to)
+        id_type = "INTEGER" if _fits(id_lo, id_hi, 32) else "BIGINT"
+        asset_type = next(
+            (name for name, bits in _ASSET_TYPES if _fits(asset_lo, asset_hi, bits)), "INTEGER"
+        )
         # con.sql(...).fetchnumpy(): at 6.8M rows 0.33 s, execute().fetchnumpy() 0.5 s, Arrow
         # (to_arrow_table, then to_numpy) 0.36 s. Unordered: DuckDB's ORDER BY took 2.6-3.3 s
         # at 34M rows, the fetch 0.6-0.8 s and the order here 0.4 s (``_in_sender_order``).
         cols: dict[str, Any] = store.con.sql(
-            "SELECT rowid AS rid, from_id, to_id, epoch(block_time)::BIGINT AS t, "
-            f"asset_id, amount::DOUBLE AS amount FROM transfers WHERE {where}",
+            f"SELECT rowid::{'UINTEGER' if n_store_rows < 2**32 else 'BIGINT'} AS rid, "
+            f"from_id::{id_type} AS from_id, to_id::{id_type} AS to_id, "
+            "epoch(block_time)::BIGINT AS t, "
+            f"asset_id::{asset_type} AS asset_id, "
+            f"amount::DOUBLE AS amount FROM transfers WHERE {where}",
             params=params,
         ).fetchnumpy()
-        n_store_rows = int(store.scalar("SELECT count(*) FROM transfers"))
-        ids, src, dst = _dense_ids(
-            np.asarray(cols.pop("from_id"), dtype=np.int64),
-            np.asarray(cols.pop("to_id"), dtype=np.int64),
-        )
+        ids, src, dst = _dense_ids(np.asarray(cols.pop("from_id")), np.asarray(cols.pop("to_id")))
         t = np.asarray(cols.pop("t"), dtype=np.int64)
-        rid = np.asarray(cols.pop("rid"), dtype=np.int64)
+        rid = np.asarray(cols.pop("rid"))
         order = _in_sender_order(src, t, rid, len(ids))
         src, dst, t, rid = src[order], dst[order], t[order], rid[order]
         t0 = int(t.min()) if len(t) else 0
@@ -119,15 +138,13 @@ class TraceIndex:
         del src
         key <<= 32
         key |= t
-        rowid: npt.NDArray[np.uint32] | I64 = rid.astype(np.uint32) if n_store_rows < 2**32 else rid
+        rowid: npt.NDArray[np.uint32] | I64 = rid  # uint32 while the table has < 2**32 rows
         del rid
-        asset_id = np.asarray(cols.pop("asset_id"))[order]
-        asset: npt.NDArray[np.int8] | npt.NDArray[np.int16]
-        if not len(asset_id) or (int(asset_id.min()) >= -128 and int(asset_id.max()) < 128):
-            asset = asset_id.astype(np.int8)
-        else:
-            asset = asset_id.astype(np.int16)
-        del asset_id
+        asset: Assets = np.asarray(cols.pop("asset_id"))[order]
+        if asset.dtype != np.int8 and (not len(asset) or _fits(asset.min(), asset.max(), 8)):
+            asset = asset.astype(np.int8)  # the table's bounds are wider than this chain's
+        elif asset.dtype == np.int32 and _fits(asset.min(), asset.max(), 16):
+            asset = asset.astype(np.int16)
         amount = np.asarray(cols.pop("amount"), dtype=np.float64)[order]
         del order
         in_order = _positions_sorted_by(dst, t)  # after the narrowing above: a lower peak
@@ -259,6 +276,11 @@ class TraceIndex:
         return which, self.in_order[expand_ranges(lo, hi)].astype(np.int64)
 
 
+def _fits(low: Any, high: Any, bits: int) -> bool:
+    """[low, high] within a signed integer of ``bits`` bits."""
+    return bool(int(low) >= -(2 ** (bits - 1)) and int(high) < 2 ** (bits - 1))
+
+
 def expand_ranges(lo: I64, hi: I64) -> I64:
     """Concatenate ``range(lo[i], hi[i])`` for all i, vectorized."""
     lengths = hi - lo
@@ -269,7 +291,7 @@ def expand_ranges(lo: I64, hi: I64) -> I64:
     return (starts + np.arange(total)).astype(np.int64)
 
 
-def _dense_ids(src_raw: I64, dst_raw: I64) -> tuple[I32 | I64, I32, I32]:
+def _dense_ids(src_raw: I32 | I64, dst_raw: I32 | I64) -> tuple[I32 | I64, I32, I32]:
     """Sorted distinct store ids of both ends, and both ends renumbered densely into them.
 
     While the ids are non-negative and their range is not much larger than the data, a
@@ -305,7 +327,7 @@ def _dense_ids(src_raw: I64, dst_raw: I64) -> tuple[I32 | I64, I32, I32]:
     return ids, src, dst
 
 
-def _in_sender_order(src: I32, t: I64, rid: I64, m: int) -> I64:
+def _in_sender_order(src: I32, t: I64, rid: npt.NDArray[np.uint32] | I64, m: int) -> I64:
     """Row numbers by (sender, time, rowid): a counting sort by sender (``m`` of them), then
     each sender's rows by (time, rowid), most already in order (``_kernels.sender_order``).
     Rowids past 2**32 (not packable with the time into one key): ``np.lexsort``."""
