@@ -30,12 +30,14 @@ import gc
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import Any, ParamSpec, TypeVar
 
+import duckdb
 import numpy as np
 import numpy.typing as npt
 
@@ -1350,6 +1352,11 @@ def _assemble(
         at = np.fromiter(positions, dtype=np.int64, count=len(positions))
         dense_all.update((index.key[at] >> 32).tolist())
         dense_all.update(index.dst[at].tolist())
+    # the transactions' hashes and times (a scan of the store) are read on a worker thread,
+    # on a connection of its own, while this one reads the addresses and labels and builds
+    # the nodes (0.05 s of 0.55 s at the 50M analyst trace)
+    tx_con = con.cursor()
+    pending_tx = _EVIDENCE_POOL.submit(_transactions, tx_con, index, sorted(positions))
     store_ids = [int(index.ids[d]) for d in sorted(dense_all)]
     addr = {
         int(i): (c, s)
@@ -1381,7 +1388,6 @@ def _assemble(
         )
         for i, sym, asset, dec, chain in asset_rows
     }
-    tx = _transactions(store, index, sorted(positions))
     link_at: dict[int, tuple[Link, str]] = {}  # position -> link, "in" (entry) or "out" (leg)
     for lk in run.links:
         link_at.setdefault(lk.entry.position, (lk, "in"))
@@ -1469,6 +1475,10 @@ def _assemble(
     ]
     wanted = [*tainted_at, *on_paths]
     stage = _tainted_stages(index, tainted_at, labels_of, main, stopped_all, link_at)
+    try:
+        tx = pending_tx.result()
+    finally:
+        tx_con.close()
     built = dict(
         zip(
             wanted,
@@ -1723,8 +1733,11 @@ _ISO_UTC = (
 _NO_TIME = datetime.fromtimestamp(0, UTC).isoformat()
 
 
+_EVIDENCE_POOL = ThreadPoolExecutor(1, thread_name_prefix="evidence")
+
+
 def _transactions(
-    store: Store, index: TraceIndex, positions: list[int]
+    con: duckdb.DuckDBPyConnection, index: TraceIndex, positions: list[int]
 ) -> dict[int, tuple[str, str, str, str]]:
     """position -> (tx_hash, exact amount, block_time ISO (UTC), position in the tx) by
     rowid."""
@@ -1732,7 +1745,7 @@ def _transactions(
         return {}
     rowids = index.rowid[np.asarray(positions, dtype=np.int64)].astype(np.int64).tolist()
     # columns, zipped into tuples: ~2x faster than fetchall at 10^5 rows
-    cols = store.con.execute(
+    cols = con.execute(
         f"SELECT rowid, tx_hash, amount::VARCHAR, {_ISO_UTC}, position FROM transfers "
         "WHERE rowid IN (SELECT unnest(?::BIGINT[]))",
         [rowids],
