@@ -413,7 +413,7 @@ def _amount_matches(
             continue  # no rate to calibrate
         # only payouts within ``window`` after a calibration deposit or an entry are ever
         # compared: fetch those (a busy exchange pays out ~10^5 times in the whole window)
-        starts = [int(d[3]) for d in deposits] + [epoch(info[e.rowid][5]) for e in group]
+        starts = [d[3] for d in deposits] + [epoch(info[e.rowid][5]) for e in group]
         payouts = traffic.payouts(lo, hi + window, spans(starts, window))
         if not payouts:
             continue
@@ -513,15 +513,30 @@ def _service_rates(
     reduced in proportion.
     Vectorized: payouts sorted by time, each deposit's window found by binary search."""
     span = int(window.total_seconds())
-    dep_groups: dict[tuple[Any, Any], list[tuple[float, int]]] = defaultdict(list)
-    for chain_in, asset_in, amount_in, t_in in deposits:  # t_in: epoch seconds
-        if amount_in > 0:
-            dep_groups[(chain_in, asset_in)].append((float(amount_in), int(t_in)))
+    # deposits by (chain, asset), in order of first appearance, each in the order given
+    dep_groups: dict[tuple[Any, Any], tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]] = {}
+    if deposits:
+        chains, assets, amounts, times = zip(*deposits, strict=True)  # times: epoch seconds
+        d_amount_all = np.asarray(amounts, dtype=np.float64)
+        d_t_all = np.asarray(times, dtype=np.int64)
+        code_of: dict[tuple[Any, Any], int] = {}
+        code = np.fromiter(
+            (code_of.setdefault(k, len(code_of)) for k in zip(chains, assets, strict=True)),
+            dtype=np.int64,
+            count=len(deposits),
+        )
+        key_of = list(code_of)
+        positive_in = d_amount_all > 0
+        in_codes, first_in = np.unique(code[positive_in], return_index=True)
+        for c in in_codes[np.argsort(first_in)].tolist():  # in order of first appearance
+            mine = positive_in & (code == c)
+            dep_groups[key_of[c]] = (d_amount_all[mine], d_t_all[mine])
     # payouts by (chain, asset), each group in time order (ties: in the order given)
     pay_groups: dict[tuple[Any, Any], tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = {}
     positive = np.flatnonzero(payouts.amount > 0)
     group_code = payouts.chain[positive] * (2**40) + (payouts.asset[positive] + 1)
-    for code in dict.fromkeys(group_code.tolist()):  # in order of first appearance
+    codes, first = np.unique(group_code, return_index=True)
+    for code in codes[np.argsort(first)].tolist():  # in order of first appearance
         members = positive[group_code == code]
         members = members[np.argsort(payouts.ts[members], kind="stable")]
         chain_out = payouts.chains[int(payouts.chain[members[0]])]
@@ -530,9 +545,7 @@ def _service_rates(
             payouts.amount[members],
         )
     rates: dict[tuple[Any, ...], tuple[float, float, str]] = {}
-    for key_in, deps in dep_groups.items():
-        d_amount = np.array([d[0] for d in deps])
-        d_t = np.array([d[1] for d in deps], dtype=np.int64)
+    for key_in, (d_amount, d_t) in dep_groups.items():
         for key_out, (p_t, p_amount) in pay_groups.items():
             if key_out[0] == key_in[0] and key_out[1] == key_in[1]:
                 # same asset on the same chain: an ordinary payout, not a swap (a UTXO
@@ -543,7 +556,7 @@ def _service_rates(
             pos = expand_ranges(lo.astype(np.int64), hi.astype(np.int64))
             if not len(pos):
                 continue
-            owner = np.repeat(np.arange(len(deps)), hi - lo)
+            owner = np.repeat(np.arange(len(d_t)), hi - lo)
             ratio = np.log(p_amount[pos] / d_amount[owner])
             order2 = np.argsort(ratio, kind="stable")
             ratio, owner = ratio[order2], owner[order2]

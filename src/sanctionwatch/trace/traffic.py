@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -208,7 +209,7 @@ class ServiceTraffic:
                 """,
                 [self.rest, self.ids, lo, hi, limit],
             ).fetchall()
-        found.sort(key=lambda row: int(row[3]))
+        found.sort(key=_TIME)  # stable: ties stay in the order found
         return found[:limit]
 
     def payouts(self, lo: datetime, hi: datetime, spans: tuple[list[int], list[int]]) -> Payouts:
@@ -306,6 +307,9 @@ class ServiceTraffic:
         ).fetchone()
         assert row is not None, f"transfer rowid {rowid} from the index is not in the store"
         return str(row[0]), row[1]
+
+
+_TIME = itemgetter(3)
 
 
 def _is_utxo(chain: str) -> bool:
