@@ -12,7 +12,9 @@ dictionaries of the result); the per-transfer work runs here:
   sort of packed keys, ties of time and sender hop ordered here;
 - ``replay``: the taint models' hot loop over those events (``models`` is the reference: the
   arithmetic is the same, statement by statement); an address's balance is only built
-  (``_balance_before``: its history replayed as clean value) when taint first reaches it.
+  (``_balance_before``: its history replayed as clean value) when taint first reaches it;
+- for the index: ``sender_order`` (the build's order of the transfers) and
+  ``inflow_windows`` (an address's inflows in a time window, for many at once).
 
 Dense arrays of one entry per address are taken from a small pool (``acquire``) and handed
 back reset (``release``): allocating them per call costs more than a whole small trace

@@ -22,7 +22,7 @@ scenarios (3.8 transfers per address; 33.1 before ids went int32 and assets int8
 are fetched in the narrowest type the table's bounds allow (before, asset ids past 32,767
 wrapped around in int16).
 
-Build (2 cores, 10M scenario: 6.8M indexed transfers, 1.8M addresses): 0.6-0.7 s (0.7-1.2 s
+Build (2 cores, 10M scenario: 6.8M indexed transfers, 1.8M addresses): 0.6-0.7 s (0.7-1.8 s
 as the first build of a process; 6.4-7.6 s before), 0.055 s at 1M. Dense ids come from a
 presence bitmap and its running count over the id range (0.05 s; ``np.unique`` took 3.4 s
 and the two ``searchsorted`` 1.3 s); the inflow order from two ``np.sort`` of keys packed
