@@ -6,6 +6,7 @@ dictionaries of the result); the per-transfer work runs here:
 - ``reach_roles`` / ``reach_round`` / ``settle_round``: one frontier round of the
   time-respecting search, label-correcting in place on one packed (hop, arrival) label per
   address of the index (a large round on ``WORKERS`` threads: the kernels release the GIL);
+  ``swept``: which newly reached addresses are exchange deposit addresses;
 - ``collect_events``: the events of the expanded addresses from their arrival on (in
   ``WORKERS`` slices of the addresses at once when there are many);
 - ``order_events``: the engine's event order (time, sender hop, -amount, position) from one
@@ -270,6 +271,34 @@ def _after(t, rid, a, b):  # type: ignore[no-untyped-def]
 
 
 # -- phase 1 ----------------------------------------------------------------------------
+@_njit
+def swept(offsets, dst, in_offsets, is_exchange, nodes):  # type: ignore[no-untyped-def]
+    """(swept, out-degree) per node: a node is swept (an exchange's deposit address) when it
+    sent at least one transfer, all of them to one exchange wallet, and not more transfers
+    than it received (a sweep gathers deposits; a launderer paying an exchange in chunks
+    sends many transfers out of one inflow). Stops at a node's first transfer that breaks
+    the rule: most nodes are decided by their first or second transfer."""
+    n = len(nodes)
+    out = np.zeros(n, np.bool_)
+    counts = np.empty(n, np.int64)
+    for i in range(n):
+        x = nodes[i]
+        lo, hi = offsets[x], offsets[x + 1]
+        counts[i] = hi - lo
+        if hi == lo or hi - lo > in_offsets[x + 1] - in_offsets[x]:
+            continue
+        first = dst[lo]
+        if not is_exchange[first]:
+            continue
+        ok = True
+        for p in range(lo + 1, hi):
+            if dst[p] != first:
+                ok = False
+                break
+        out[i] = ok
+    return out, counts
+
+
 @_njit
 def reach_roles(frontier, flags, offsets, in_offsets, hub_degree):  # type: ignore[no-untyped-def]
     """Roles of the frontier's addresses not seen in a frontier before (``new``, marked

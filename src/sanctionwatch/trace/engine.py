@@ -551,36 +551,18 @@ def _swept_mask(
     exchange_nodes: I64,
     is_exchange: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[npt.NDArray[np.bool_], I64]:
-    """(swept, out-degree) per node: ``_swept_to_exchanges``' rule, vectorized.
-    ``is_exchange``: ``exchange_nodes`` as a mask over dense ids (a lookup per transfer
-    instead of a binary search), for callers that test many batches."""
+    """(swept, out-degree) per node: ``_swept_to_exchanges``' rule (``_kernels.swept``).
+    ``is_exchange``: ``exchange_nodes`` as a mask over dense ids, for callers that test many
+    batches (else it is built here)."""
     from sanctionwatch.trace import _kernels as kern
 
     nodes = np.asarray(nodes, dtype=np.int64)
     offsets = kern.out_offsets(index.key, len(index.ids))
-    lo, hi = offsets[nodes], offsets[nodes + 1]
-    counts = hi - lo
-    swept = np.zeros(len(nodes), dtype=bool)
-    has = counts > 0
-    if not has.any() or not len(exchange_nodes):
-        return swept, counts
-    pos = expand_ranges(lo, hi)
-    dst = index.dst[pos].astype(np.int64)
+    if not len(exchange_nodes):
+        return np.zeros(len(nodes), dtype=bool), (offsets[nodes + 1] - offsets[nodes])
     if is_exchange is None:
-        slot = np.minimum(np.searchsorted(exchange_nodes, dst), len(exchange_nodes) - 1)
-        to_exchange = (exchange_nodes[slot] == dst).astype(np.int64)
-    else:
-        to_exchange = is_exchange[dst].astype(np.int64)
-    # the out-ranges of the nodes with transfers are consecutive segments of ``pos``
-    starts = (np.cumsum(counts) - counts)[has]
-    hits = np.add.reduceat(to_exchange, starts)
-    # one destination only: a deposit address is swept to one wallet of its exchange
-    one = np.minimum.reduceat(dst, starts) == np.maximum.reduceat(dst, starts)
-    # and a sweep gathers deposits: not more transfers out than in (a launderer paying an
-    # exchange in chunks sends many transfers out of one inflow)
-    n_out = counts[has]
-    swept[has] = (hits == n_out) & one & (n_out <= index.in_degree(nodes[has]))
-    return swept, counts
+        is_exchange = _member_mask(len(index.ids), exchange_nodes)
+    return kern.swept(offsets, index.dst, index.in_offsets, is_exchange, nodes)  # type: ignore[no-any-return]
 
 
 class _Phases(dict[str, float]):
