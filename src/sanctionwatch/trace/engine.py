@@ -684,11 +684,7 @@ def simulate(
             _replay_python(out, spec, r, events, injected, reinjected, seed_set, since_t, dust_abs)
             break
         inj_at, inj_value = _injected(ev, injected)
-        reinj = (
-            np.isin(ev, np.fromiter(reinjected, dtype=np.int64, count=len(reinjected)))
-            if reinjected
-            else np.zeros(len(ev), dtype=bool)
-        )
+        reinj, _ = _injected(ev, dict.fromkeys(reinjected, 0.0))
         res = kern.replay(
             code,
             ev,
@@ -785,7 +781,8 @@ def _event_order(
 
 
 def _injected(ev: I64, injected: dict[int, float]) -> tuple[npt.NDArray[np.bool_], F64]:
-    """Per event: is it a link leg's injected position, and its dirty amount."""
+    """Per event: is it a link leg's injected position, and its dirty amount (a binary search
+    per event: ``np.isin`` makes a pass over the events per leg when the legs are few)."""
     value = np.zeros(len(ev), dtype=np.float64)
     if not injected or not len(ev):
         return np.zeros(len(ev), dtype=bool), value
