@@ -15,6 +15,7 @@ from sanctionwatch.trace.index import (
     _in_sender_order,
     _positions_sorted_by,
     expand_ranges,
+    member_mask,
 )
 
 EDGES = [
@@ -231,3 +232,12 @@ def test_sender_order_is_lexsort(senders: int) -> None:
     wide = rid + 2**32  # rowids past 2**32: the numpy fallback
     assert _in_sender_order(src, t, wide, senders).tolist() == want.tolist()
     assert _in_sender_order(src[:0], t[:0], rid[:0], senders).tolist() == []
+
+
+@pytest.mark.parametrize("n_keys", [0, 1, 3, 60, 5_000])
+def test_member_mask_is_isin(n_keys: int) -> None:
+    rng = np.random.default_rng(n_keys)
+    values = rng.integers(-50, 10_000, 20_000)
+    keys = rng.integers(-50, 10_000, n_keys)  # repeats among them too
+    assert member_mask(values, keys).tolist() == np.isin(values, keys).tolist()
+    assert member_mask(values.astype(np.int32), keys).tolist() == np.isin(values, keys).tolist()

@@ -45,7 +45,7 @@ from sanctionwatch.chain.addresses import normalize_address
 from sanctionwatch.chain.chains import CHAINS
 from sanctionwatch.errors import InputError, SanctionwatchError
 from sanctionwatch.store.db import Store
-from sanctionwatch.trace.index import F64, I64, TraceIndex, expand_ranges
+from sanctionwatch.trace.index import F64, I64, TraceIndex, expand_ranges, member_mask
 from sanctionwatch.trace.links import LINK_CATEGORIES, Entry, Link, find_links
 from sanctionwatch.trace.models import MODELS, Balance, TaintModel
 from sanctionwatch.trace.stages import (
@@ -1094,13 +1094,13 @@ def _links_of(
         return []
     # the tainted transfers into them, as columns (a wave has ~10^4 of them)
     tainted = np.fromiter(tr.edges, dtype=np.int64, count=len(tr.edges))
-    into = np.isin(index.dst[tainted], np.fromiter(services, dtype=np.int64, count=len(services)))
+    into = member_mask(index.dst[tainted], np.fromiter(services, np.int64, len(services)))
     positions = [p for p in tainted[into].tolist() if p not in processed]
     at = np.asarray(positions, dtype=np.int64)
     senders = index.src(at)
     # the senders' hops, from the reach's arrays (its hop dictionary would hold every address)
     reached = r.arrays()
-    known = np.isin(reached.nodes, senders)
+    known = member_mask(reached.nodes, senders)
     hop_of = dict(zip(reached.nodes[known].tolist(), reached.hop[known].tolist(), strict=True))
     entries = [
         Entry(p, rid, r.stopped[d], tr.edges[p], amount, hop_of.get(sender, 0) + 1)
@@ -1253,7 +1253,7 @@ def _victim_outflows(
     """Positions of what the victims sent since ``since_t`` (to others than the victims)."""
     lo, hi = index.out_ranges(victims, np.full(len(victims), since_t, dtype=np.int64))
     pos = expand_ranges(lo, hi)
-    pos = pos[~np.isin(index.dst[pos], victims)]
+    pos = pos[~member_mask(index.dst[pos], victims)]
     if asset_id is not None:
         pos = pos[index.asset[pos] == asset_id]
     return [int(p) for p in pos.tolist()]
@@ -1574,7 +1574,7 @@ def _tainted_stages(
     linked: dict[int, tuple[str, str]] = {}
     if link_at:
         at_link = np.fromiter(link_at, dtype=np.int64, count=len(link_at))
-        for k in np.flatnonzero(np.isin(at, at_link)).tolist():
+        for k in np.flatnonzero(member_mask(at, at_link)).tolist():
             lk, role = link_at[int(at[k])]
             linked[k] = link_stage(lk.kind, lk.confidence, role)
     return edge_stages(index.src(at), index.dst[at].astype(np.int64), into, out_of, linked)

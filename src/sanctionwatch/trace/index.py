@@ -281,6 +281,18 @@ def _fits(low: Any, high: Any, bits: int) -> bool:
     return bool(int(low) >= -(2 ** (bits - 1)) and int(high) < 2 ** (bits - 1))
 
 
+def member_mask(values: npt.ArrayLike, keys: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """``np.isin(values, keys)`` by a binary search per value in the sorted keys: ``np.isin``
+    makes one pass over the values per key when the keys are few (a service's wallets, a
+    wave's legs), and sorts both otherwise."""
+    wanted = np.asarray(values)
+    table = np.unique(np.asarray(keys))
+    if not len(table):
+        return np.zeros(wanted.shape, dtype=bool)
+    slot = np.minimum(np.searchsorted(table, wanted), len(table) - 1)
+    return table[slot] == wanted  # type: ignore[no-any-return]
+
+
 def expand_ranges(lo: I64, hi: I64) -> I64:
     """Concatenate ``range(lo[i], hi[i])`` for all i, vectorized."""
     lengths = hi - lo

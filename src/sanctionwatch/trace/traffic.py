@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from sanctionwatch.chain.chains import CHAINS
 from sanctionwatch.store.db import Store
-from sanctionwatch.trace.index import MASK32, TraceIndex
+from sanctionwatch.trace.index import MASK32, TraceIndex, member_mask
 
 
 def spans(starts: list[int], window: timedelta) -> tuple[list[int], list[int]]:
@@ -182,7 +182,7 @@ class ServiceTraffic:
             size = 4 * limit
             while True:
                 positions = window[:size]
-                outside = ~np.isin(index.key[positions] >> 32, self.dense_all)
+                outside = ~member_mask(index.key[positions] >> 32, self.dense_all)
                 if size >= len(window) or int(outside.sum()) >= limit:
                     break
                 size *= 4
@@ -234,7 +234,7 @@ class ServiceTraffic:
             a = int(np.searchsorted(index.key, (d << 32) | max(t_lo, 0), "left"))
             b = int(np.searchsorted(index.key, (d << 32) | max(t_hi + 1, 0), "left"))
             positions = np.arange(a, b, dtype=np.int64)
-            positions = positions[~np.isin(index.dst[positions], self.dense_all)]
+            positions = positions[~member_mask(index.dst[positions], self.dense_all)]
             ts = (index.key[positions] & MASK32) + index.t0
             keep = in_spans(ts)
             positions, ts = positions[keep], ts[keep]
