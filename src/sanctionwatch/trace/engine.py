@@ -684,7 +684,7 @@ def simulate(
             _replay_python(out, spec, r, events, injected, reinjected, seed_set, since_t, dust_abs)
             break
         inj_at, inj_value = _injected(ev, injected)
-        reinj, _ = _injected(ev, dict.fromkeys(reinjected, 0.0))
+        reinj = member_mask(ev, np.fromiter(reinjected, np.int64, len(reinjected)))
         res = kern.replay(
             code,
             ev,
@@ -782,7 +782,7 @@ def _event_order(
 
 def _injected(ev: I64, injected: dict[int, float]) -> tuple[npt.NDArray[np.bool_], F64]:
     """Per event: is it a link leg's injected position, and its dirty amount (a binary search
-    per event: ``np.isin`` makes a pass over the events per leg when the legs are few)."""
+    per event, as ``member_mask``)."""
     value = np.zeros(len(ev), dtype=np.float64)
     if not injected or not len(ev):
         return np.zeros(len(ev), dtype=bool), value
