@@ -13,6 +13,8 @@ addresses, link legs injected (and reinjected), and reaches whose arrival times 
 
 from __future__ import annotations
 
+import multiprocessing
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -547,3 +549,28 @@ def test_reach_arrays_and_dictionaries() -> None:
     assert from_dicts.nodes.tolist() == [0, 5, 6]
     assert from_dicts.hop.tolist() == [1, NO_HOP, NO_HOP]
     assert from_dicts.arrival.tolist() == [kern.NO_CUTOFF] * 3
+
+
+def _use_the_pools() -> None:
+    """Both thread pools, as a trace uses them (exits non-zero on a wrong answer)."""
+    parts = kern._in_parts(lambda a, b: a + b, [(1, 2), (3, 4), (5, 6)])
+    done = kern.background(sum, [1, 2, 3]).result(timeout=20)
+    if parts != [3, 7, 11] or done != 6:
+        sys.exit(1)
+
+
+@pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="no fork on this platform"
+)
+def test_pools_work_in_a_forked_child() -> None:
+    """A child forked after a trace used the pools has none of their threads: it must start
+    its own instead of queueing work for threads that are not there (it would hang)."""
+    with scanned_in_parts(2):  # a worker thread even on one core
+        _use_the_pools()
+        child = multiprocessing.get_context("fork").Process(target=_use_the_pools)
+        child.start()
+        child.join(timeout=60)
+    if child.is_alive():
+        child.kill()
+        pytest.fail("the forked child hung on the parent's thread pools")
+    assert child.exitcode == 0

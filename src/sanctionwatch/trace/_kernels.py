@@ -17,6 +17,10 @@ dictionaries of the result); the per-transfer work runs here:
 - for the index: ``sender_order`` (the build's order of the transfers) and
   ``inflow_windows`` (an address's inflows in a time window, for many at once).
 
+The worker threads (``_in_parts``, ``background``) are started on first use, and again in a
+child forked after them (``os.register_at_fork``): a forked child has none of its parent's
+threads and would otherwise wait for ever on work queued for them.
+
 Dense arrays of one entry per address are taken from a small pool (``acquire``) and handed
 back reset (``release``): allocating them per call costs more than a whole small trace
 (page faults: ~20 ms per 100 MB). Where each address's outgoing transfers start is cached
@@ -32,7 +36,7 @@ import os
 import threading
 import weakref
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -420,6 +424,7 @@ PARALLEL_MIN = 50_000  # transfers in a round: below, one thread (a thread costs
 PARALLEL_MIN_NODES = 20_000  # addresses in a frontier: below, one thread
 WORKERS = max(1, min(4, _cores()))
 _WORKER_POOL: list[ThreadPoolExecutor] = []  # created on first use
+_BACKGROUND: list[ThreadPoolExecutor] = []  # one thread for ``background``; on first use
 
 _T = TypeVar("_T")
 
@@ -434,6 +439,29 @@ def _in_parts(fn: Callable[..., _T], parts: Sequence[tuple[Any, ...]]) -> list[_
             _WORKER_POOL.append(ThreadPoolExecutor(WORKERS - 1, thread_name_prefix="reach"))
     pending = [_WORKER_POOL[0].submit(fn, *part) for part in parts[1:]]
     return [fn(*parts[0]), *(f.result() for f in pending)]
+
+
+def background(fn: Callable[..., _T], *args: Any) -> Future[_T]:
+    """``fn(*args)`` on a thread of its own (work that releases the GIL, such as a DuckDB
+    query, while the caller goes on)."""
+    with _POOL_LOCK:
+        if not _BACKGROUND:
+            _BACKGROUND.append(ThreadPoolExecutor(1, thread_name_prefix="background"))
+    return _BACKGROUND[0].submit(fn, *args)
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has none of its parent's threads, but would still queue work for the
+    pools' threads and wait for ever (a server that forks its workers after a trace): it
+    starts its own pools, and a fresh lock (the parent may have held it in the fork)."""
+    global _POOL_LOCK
+    _POOL_LOCK = threading.Lock()
+    _WORKER_POOL.clear()
+    _BACKGROUND.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _split_ranges(
