@@ -15,6 +15,7 @@ from sanctionwatch.trace.index import (
     _in_sender_order,
     _positions_sorted_by,
     expand_ranges,
+    lookup,
     member_mask,
 )
 
@@ -241,3 +242,7 @@ def test_member_mask_is_isin(n_keys: int) -> None:
     keys = rng.integers(-50, 10_000, n_keys)  # repeats among them too
     assert member_mask(values, keys).tolist() == np.isin(values, keys).tolist()
     assert member_mask(values.astype(np.int32), keys).tolist() == np.isin(values, keys).tolist()
+    found, at = lookup(keys, values)
+    assert (keys[at[found]] == values[found]).all()  # where found, the index points at it
+    first = {k: i for i, k in reversed(list(enumerate(keys.tolist())))}
+    assert at[found].tolist() == [first[v] for v in values[found].tolist()]  # the first of equal

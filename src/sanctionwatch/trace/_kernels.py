@@ -570,10 +570,7 @@ def _round_apply(out_r, out_w, label, improved, k):  # type: ignore[no-untyped-d
         w = label[r]
         v = _lowered(w, out_w[j] >> 32, out_w[j] & MASK32)
         if v != w:
-            label[r] = v
-            if w >= 0:  # not listed yet
-                improved[k] = r
-                k += 1
+            k = _lower(label, r, w, v, improved, k)
     return k
 
 
@@ -611,10 +608,18 @@ def _round_pass(key, dst, asset, asset_id, lo, hi, nxt, label, lower, out_r, out
                 out_w[k] = (h << 32) | t
                 k += 1
             else:
-                label[r] = v
-                if w >= 0:  # not listed yet
-                    out_r[k] = r
-                    k += 1
+                k = _lower(label, r, w, v, out_r, k)
+    return k
+
+
+@_njit
+def _lower(label, r, w, v, improved, k):  # type: ignore[no-untyped-def]
+    """Set recipient r's label from w to v (lower, marked); list r in ``improved`` at k the
+    first time in this round (w not yet marked). Returns the next free slot."""
+    label[r] = v
+    if w >= 0:  # not listed yet
+        improved[k] = r
+        k += 1
     return k
 
 

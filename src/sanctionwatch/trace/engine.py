@@ -44,7 +44,14 @@ from sanctionwatch.chain.addresses import normalize_address
 from sanctionwatch.chain.chains import CHAINS
 from sanctionwatch.errors import InputError, SanctionwatchError
 from sanctionwatch.store.db import Store
-from sanctionwatch.trace.index import F64, I64, TraceIndex, expand_ranges, member_mask
+from sanctionwatch.trace.index import (
+    F64,
+    I64,
+    TraceIndex,
+    expand_ranges,
+    lookup,
+    member_mask,
+)
 from sanctionwatch.trace.links import LINK_CATEGORIES, Entry, Link, find_links
 from sanctionwatch.trace.models import MODELS, Balance, TaintModel
 from sanctionwatch.trace.stages import (
@@ -780,18 +787,12 @@ def _event_order(
 
 
 def _injected(ev: I64, injected: dict[int, float]) -> tuple[npt.NDArray[np.bool_], F64]:
-    """Per event: is it a link leg's injected position, and its dirty amount (a binary search
-    per event, as ``member_mask``)."""
-    value = np.zeros(len(ev), dtype=np.float64)
-    if not injected or not len(ev):
-        return np.zeros(len(ev), dtype=bool), value
+    """Per event: is it a link leg's injected position, and its dirty amount."""
     keys = np.fromiter(injected, dtype=np.int64, count=len(injected))
     values = np.fromiter(injected.values(), dtype=np.float64, count=len(injected))
-    by = np.argsort(keys)
-    keys, values = keys[by], values[by]
-    slot = np.minimum(np.searchsorted(keys, ev), len(keys) - 1)
-    hit = keys[slot] == ev
-    value[hit] = values[slot[hit]]
+    hit, at = lookup(keys, ev)
+    value = np.zeros(len(ev), dtype=np.float64)
+    value[hit] = values[at[hit]]
     return hit, value
 
 

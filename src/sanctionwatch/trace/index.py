@@ -281,16 +281,23 @@ def _fits(low: Any, high: Any, bits: int) -> bool:
     return bool(int(low) >= -(2 ** (bits - 1)) and int(high) < 2 ** (bits - 1))
 
 
-def member_mask(values: npt.ArrayLike, keys: npt.ArrayLike) -> npt.NDArray[np.bool_]:
-    """``np.isin(values, keys)`` by a binary search per value in the sorted keys: ``np.isin``
-    makes one pass over the values per key when the keys are few (a service's wallets, a
-    wave's legs), and sorts both otherwise."""
+def lookup(keys: npt.ArrayLike, values: npt.ArrayLike) -> tuple[npt.NDArray[np.bool_], I64]:
+    """Where each of ``values`` is among ``keys`` (any order): (found, its index in ``keys``,
+    meaningless where not found; the first of equal keys). A binary search per value in the
+    sorted keys: ``np.isin`` makes one pass over the values per key when the keys are few (a
+    service's wallets, a wave's legs), and sorts both otherwise."""
+    table = np.asarray(keys)
     wanted = np.asarray(values)
-    table = np.unique(np.asarray(keys))
     if not len(table):
-        return np.zeros(wanted.shape, dtype=bool)
-    slot = np.minimum(np.searchsorted(table, wanted), len(table) - 1)
-    return table[slot] == wanted  # type: ignore[no-any-return]
+        return np.zeros(wanted.shape, dtype=bool), np.zeros(wanted.shape, dtype=np.int64)
+    order = np.argsort(table, kind="stable")
+    slot = np.minimum(np.searchsorted(table[order], wanted), len(table) - 1)
+    return table[order][slot] == wanted, order[slot].astype(np.int64)
+
+
+def member_mask(values: npt.ArrayLike, keys: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """``np.isin(values, keys)`` (``lookup``)."""
+    return lookup(keys, values)[0]
 
 
 def expand_ranges(lo: I64, hi: I64) -> I64:

@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from sanctionwatch.trace.index import lookup
+
 FAN = 3
 DORMANT_DAYS = 30
 STAGE_OF_CATEGORY = {
@@ -81,11 +83,8 @@ def edge_stages(
     for ends, by_end in ((src, out_of), (dst, into)):  # in reverse order of rank
         if not by_end:
             continue
-        addresses = np.fromiter(by_end, dtype=np.int64, count=len(by_end))
-        order = np.argsort(addresses)
-        slot = np.minimum(np.searchsorted(addresses[order], ends), len(order) - 1)
-        hit = addresses[order][slot] == ends
-        code[hit] = 3 + len(decided) + order[slot[hit]]
+        hit, at = lookup(np.fromiter(by_end, dtype=np.int64, count=len(by_end)), ends)
+        code[hit] = 3 + len(decided) + at[hit]
         decided += by_end.values()
     for k, stage in linked.items():
         code[k] = 3 + len(decided)
