@@ -55,11 +55,13 @@ from sanctionwatch.trace.index import (
 from sanctionwatch.trace.links import LINK_CATEGORIES, Entry, Link, find_links
 from sanctionwatch.trace.models import MODELS, Balance, TaintModel
 from sanctionwatch.trace.stages import (
+    AccountColumns,
     classify_stages,
     edge_stages,
     into_stage,
     link_stage,
     out_of_stage,
+    plain_sum,
 )
 
 DEFAULT_STOP: tuple[str, ...] = (
@@ -984,10 +986,11 @@ def trace(
     traces = {(a, m): tr for m, run in runs.items() for a, tr in run.traces.items()}
     primary = "haircut" if model == "all" else model
     with phases.timed("evidence"):
-        result = _assemble(store, index, seed_ids, primary, model, runs, merged_reach, models)
-    stages_clock = time.perf_counter()
-    classify_stages(result)
-    phases["stages"] = time.perf_counter() - stages_clock
+        result, accounts = _assemble(
+            store, index, seed_ids, primary, model, runs, merged_reach, models
+        )
+    with phases.timed("stages"):
+        classify_stages(result, accounts)
     result.parameters = {
         "since": since.isoformat() if since else None,
         "hops": hops,
@@ -1298,8 +1301,9 @@ def _assemble(
     runs: dict[str, ModelRun],
     reaches: dict[int, Reach],
     models: list[str],
-) -> TraceResult:
-    """Turn dense ids and index positions back into addresses, labels and transactions."""
+) -> tuple[TraceResult, AccountColumns]:
+    """Turn dense ids and index positions back into addresses, labels and transactions;
+    also the account-model nodes and edges as columns (for their stages)."""
     con = store.con
     run = runs[primary]
     main = run.traces
@@ -1433,7 +1437,8 @@ def _assemble(
             held_at[d][sym] = amount
     nodes: list[dict[str, Any]] = []
     labels_of: dict[int, dict[str, Any]] = {}  # dense -> the labels of its node
-    node_hops = hop_all[at_ordered]
+    labelled: list[int] = []  # which nodes have labels
+    node_hops = hop_all[at_ordered].astype(np.int64)
     node_hops[node_hops == NO_HOP] = 0
     for d, sid, (chain, text), hop in zip(
         ordered, index.ids[ordered].tolist(), located_ordered, node_hops.tolist(), strict=True
@@ -1443,6 +1448,7 @@ def _assemble(
             lab = {"category": "exchange", "categories": ["exchange"], "label": None}
         if lab is not None:
             labels_of[d] = lab
+            labelled.append(len(nodes))
         nodes.append(
             {
                 "address": text,
@@ -1477,7 +1483,23 @@ def _assemble(
         )
     )
     edges = [built[p] for p in tainted_at]
-    edges.sort(key=_EDGE_ORDER)
+    keys = list(map(_EDGE_ORDER, edges))
+    order = sorted(range(len(edges)), key=keys.__getitem__)  # stable, as edges.sort
+    edges = [edges[k] for k in order]
+    at_edges = np.fromiter(tainted_at, dtype=np.int64, count=len(tainted_at))[
+        np.asarray(order, dtype=np.int64)
+    ]
+    received, held = _node_totals(nodes, at_ordered, main, symbol)
+    accounts = AccountColumns(
+        at_ordered,
+        node_hops,
+        received,
+        held,
+        np.asarray(labelled, dtype=np.int64),
+        edges,
+        index.src(at_edges).astype(np.int64),
+        index.dst[at_edges].astype(np.int64),
+    )
     terminals: list[dict[str, Any]] = []
     by_category: dict[str, dict[str, float]] = {}
     through: dict[str, dict[str, float]] = {}
@@ -1546,7 +1568,29 @@ def _assemble(
     for by_model in summary["assets"].values():  # an asset no taint reached under a model
         for m in models:
             by_model.setdefault(m, _asset_summary(AssetTrace(-1, m)))
-    return result  # ``trace`` classifies its stages (``stages.classify_stages``)
+    return result, accounts  # ``trace`` classifies the stages (``stages.classify_stages``)
+
+
+def _node_totals(
+    nodes: list[dict[str, Any]], at: I64, main: dict[int, AssetTrace], symbol: Any
+) -> tuple[F64, F64]:
+    """Taint received and held per node of the dense ids ``at`` (sorted), summed over its
+    assets in their order, as the nodes' ``tainted_in`` and ``held`` dicts hold them. Two
+    assets of one symbol share a key there (the later one's amount is kept): then the sums
+    are taken from the dicts."""
+    received = np.zeros(len(at), dtype=np.float64)
+    held = np.zeros(len(at), dtype=np.float64)
+    if len({symbol(a) for a in main}) < len(main):
+        for k, node in enumerate(nodes[: len(at)]):
+            received[k] = plain_sum(node["tainted_in"].values())
+            held[k] = plain_sum(node["held"].values())
+        return received, held
+    for tr in main.values():
+        for total, amounts in ((received, tr.tainted_in), (held, tr.held_at)):
+            keys = np.fromiter(amounts, dtype=np.int64, count=len(amounts))
+            values = np.fromiter(amounts.values(), dtype=np.float64, count=len(amounts))
+            total[np.searchsorted(at, keys)] += values
+    return received, held
 
 
 # edges by time, then transaction and receiver (``itemgetter``: no Python call per edge)
