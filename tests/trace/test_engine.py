@@ -15,9 +15,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pytest
 
-from sanctionwatch.trace.engine import UNLABELED_HUB, trace
+from sanctionwatch.trace.engine import UNLABELED_HUB, AssetTrace, _node_totals, trace
 from sanctionwatch.trace.models import MODELS
 
 MIXING = [
@@ -231,3 +232,27 @@ def test_since_none_taints_every_seed_inflow(graph_store: Any) -> None:
     assert result.summary["assets"]["ETH"]["haircut"]["source"] == pytest.approx(50.0)
     bounded = trace(store, [("ethereum", g.addr("S"))], since=g.at(10))
     assert bounded.summary["assets"]["ETH"]["haircut"]["source"] == pytest.approx(40.0)
+
+
+def test_node_totals_sum_what_the_nodes_show() -> None:
+    # per node, taint summed over its assets in their order; two assets of one name share
+    # the node's key (the later one's amount is shown), so the sums follow the nodes' dicts
+    first, second = AssetTrace(1, "haircut"), AssetTrace(2, "haircut")
+    first.tainted_in, first.held_at = {3: 0.1, 7: 2.0}, {3: 0.1}
+    second.tainted_in, second.held_at = {3: 0.2, 9: 5.0}, {9: 4.0}
+    main = {1: first, 2: second}
+    at = np.array([3, 7, 9], dtype=np.int64)
+    for names in ({1: "ETH", 2: "USDT"}, {1: "USDT", 2: "USDT"}):
+        nodes = [
+            {
+                "tainted_in": {
+                    names[a]: tr.tainted_in[d] for a, tr in main.items() if d in tr.tainted_in
+                },
+                "held": {names[a]: tr.held_at[d] for a, tr in main.items() if d in tr.held_at},
+            }
+            for d in at.tolist()
+        ]
+        received, held = _node_totals(nodes, at, main, names.__getitem__)
+        assert received.tolist() == [sum(n["tainted_in"].values()) for n in nodes]
+        assert held.tolist() == [sum(n["held"].values()) for n in nodes]
+    assert received.tolist() == [0.2, 2.0, 5.0]  # one name: the later asset's amount
