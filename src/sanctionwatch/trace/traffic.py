@@ -263,11 +263,10 @@ class ServiceTraffic:
             rowids = np.sort(np.asarray(candidates["rowid"], dtype=np.int64)[in_spans(ts)])
             rows = self.con.execute(
                 """
-                SELECT t.rowid, t.chain, t.tx_hash, t.asset_id, t.amount::DOUBLE,
-                       t.block_time, epoch(t.block_time)::BIGINT
-                FROM (SELECT unnest(?::BIGINT[]) AS rid) r
-                JOIN transfers t ON t.rowid = r.rid
-                ORDER BY t.rowid
+                SELECT rowid, chain, tx_hash, asset_id, amount::DOUBLE,
+                       block_time, epoch(block_time)::BIGINT
+                FROM transfers WHERE rowid IN (SELECT unnest(?::BIGINT[]))
+                ORDER BY rowid
                 """,
                 [rowids.tolist()],
             ).fetchall()
