@@ -856,12 +856,17 @@ def _balance_before(  # type: ignore[no-untyped-def]
             if (key[e] & MASK32) != t:
                 break
             if asset[e] == asset_id:
-                rank[m] = (info[key[e] >> 32] >> 32) - 1
                 neg[m] = -amount[e]
                 pkey[m] = 2 * e + 1
                 val[m] = amount[e]
                 m += 1
             q += 1
+        if m > 1 or t == t_e:
+            # the senders' ranks order the second's events: read (a random access each)
+            # only where there is an order to decide
+            for k in range(m):
+                if pkey[k] & 1:
+                    rank[k] = (info[key[pkey[k] >> 1] >> 32] >> 32) - 1
         if m > 1:
             for k in range(m):
                 idx[k] = k
