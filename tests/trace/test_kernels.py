@@ -443,6 +443,19 @@ def test_events_collected_in_parts_are_the_same(case: dict[str, Any], workers: i
         run_case(case, exact=True)
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(crowded=True), st.integers(1, 3))
+def test_events_ordered_by_lexsort_are_the_same(case: dict[str, Any], workers: int) -> None:
+    """The events' order without slots in their keys (too many for the bits): np.lexsort."""
+    saved = kern.MAX_SLOTS
+    kern.MAX_SLOTS = 0
+    try:
+        with scanned_in_parts(workers):
+            run_case(case, exact=True)
+    finally:
+        kern.MAX_SLOTS = saved
+
+
 @given(
     st.lists(st.integers(0, 6), min_size=1, max_size=12),
     st.integers(1, 6),

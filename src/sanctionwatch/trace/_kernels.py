@@ -7,10 +7,10 @@ dictionaries of the result); the per-transfer work runs here:
   time-respecting search, label-correcting in place on one packed (hop, arrival) label per
   address of the index (a large round on ``WORKERS`` threads: the kernels release the GIL);
   ``swept``: which newly reached addresses are exchange deposit addresses;
-- ``collect_events``: the events of the expanded addresses from their arrival on (in
-  ``WORKERS`` slices of the addresses at once when there are many);
-- ``order_events``: the engine's event order (time, sender hop, -amount, position) from one
-  sort of packed keys, ties of time and sender hop ordered here;
+- ``ordered_events``: the events of the expanded addresses from their arrival on (in
+  ``WORKERS`` slices of the addresses at once when there are many), in the engine's order
+  (time, sender hop, -amount, position): one sort of the int64 keys the collecting kernel
+  writes, then ties of time and sender hop ordered by ``order_events``;
 - ``replay``: the taint models' hot loop over those events (``models`` is the reference: the
   arithmetic is the same, statement by statement); an address's balance is only built
   (``_balance_before``: its history replayed as clean value) when taint first reaches it;
@@ -81,7 +81,7 @@ class Scratch:
     """One entry per address; between uses every entry holds its array's sentinel."""
 
     label: I64  # reach: ``pack(hop, arrival)``; NO_LABEL
-    info: I64  # simulate: ``(hop + 1) << 32 | cutoff`` (``collect_events``); reach: ``done``
+    info: I64  # simulate: ``(hop + 1) << 32 | cutoff`` (``ordered_events``); reach: ``done``
     flags: U8  # 0
     slot: I32  # simulate: expanded address -> its index; -1
 
@@ -420,6 +420,7 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
+MAX_SLOTS = 2**62  # events' buffers of more slots are sorted by np.lexsort (tests lower it)
 PARALLEL_MIN = 50_000  # transfers in a round: below, one thread (a thread costs ~50 us)
 PARALLEL_MIN_NODES = 20_000  # addresses in a frontier: below, one thread
 WORKERS = max(1, min(4, _cores()))
@@ -717,22 +718,32 @@ def _clean_spend(b, x, haircut):  # type: ignore[no-untyped-def]
     return b - min(x, b)
 
 
-def collect_events(
+def ordered_events(
     key: I64,
     offsets: I64,
     asset: Assets,
     amount: npt.NDArray[np.float64],
     in_order: I32,
     in_offsets: I32 | I64,
+    dst: npt.NDArray[np.int32] | I64,
     asset_id: int,
     nodes: I64,
     cutoff: I64,
     info: I64,
-) -> tuple[I64, I64, npt.NDArray[np.float64], I64]:
-    """``_collect_events`` (see there) over ``nodes``; with at least ``PARALLEL_MIN``
-    transfers to read, in ``WORKERS`` slices of about as many transfers each, at once (the
-    kernel only reads shared arrays). The events come unordered either way: ``order_events``
-    orders them by keys that are unique per event."""
+    max_rank: int,
+) -> tuple[I64, I64, I64, I64, npt.NDArray[np.float64]]:
+    """The events of the expanded addresses ``nodes`` (``_collect_events``) in the engine's
+    order: (time, sender rank, -amount, position). Returns (position, sender, receiver,
+    time, amount) in that order.
+
+    Each event gets a sort key (t << shift | rank << bits | slot), written by the collecting
+    kernel itself, so that one sort of int64 keys orders the events by (time, rank) and
+    ``order_events`` orders the runs of equal (time, rank); ``slot`` is where the event's
+    columns were written. With at least ``PARALLEL_MIN`` transfers to read, the addresses
+    are collected in ``WORKERS`` slices at once, each into its own range of the buffers (as
+    long as its addresses' transfers: no event is moved after it is written). When the
+    slots do not fit beside time and rank in 63 bits, the events are gathered and sorted by
+    ``np.lexsort`` instead."""
     degree = (offsets[nodes + 1] - offsets[nodes]) + (in_offsets[nodes + 1] - in_offsets[nodes])
     ends = np.cumsum(degree)
     total = int(ends[-1]) if len(ends) else 0
@@ -741,53 +752,67 @@ def collect_events(
     else:
         targets = total * np.arange(1, WORKERS) // WORKERS
         bounds = [0, *np.searchsorted(ends, targets, side="right").tolist(), len(nodes)]
+    rank_bits = max(1, int(max_rank).bit_length())
+    slot_bits = 63 - 32 - rank_bits  # index times are below 2**32
+    if total >= min(2**slot_bits, MAX_SLOTS):
+        slot_bits = 0  # the key holds (t, rank) only; sorted by np.lexsort below
+    pos_b = np.empty(total, np.int64)
+    src_b = np.empty(total, np.int64)
+    x_b = np.empty(total, np.float64)
+    key_b = np.empty(total, np.int64)
     index_arrays = (key, offsets, asset, amount, in_order, in_offsets, asset_id)
-    parts = _in_parts(
-        lambda a, b: _collect_events(*index_arrays, nodes[a:b], cutoff[a:b], info),
-        [(a, b) for a, b in itertools.pairwise(bounds) if b > a] or [(0, 0)],
-    )
-    ev, src, x, tr = (
-        parts[0][k] if len(parts) == 1 else np.concatenate([part[k] for part in parts])
-        for k in range(4)
-    )
-    return ev, src, x, tr
+    outputs = (pos_b, src_b, x_b, key_b, rank_bits, slot_bits)
+
+    def collect(a: int, b: int) -> tuple[int, int]:
+        base = int(ends[a - 1]) if a else 0
+        return base, _collect_events(*index_arrays, nodes[a:b], cutoff[a:b], info, base, *outputs)
+
+    parts = _in_parts(collect, [(a, b) for a, b in itertools.pairwise(bounds) if b > a] or [(0, 0)])
+    if len(parts) == 1:
+        keys = key_b[: parts[0][1]]
+    else:
+        keys = np.concatenate([key_b[base : base + k] for base, k in parts])
+    if slot_bits:
+        keys.sort()
+        return order_events(keys, pos_b, src_b, x_b, dst, rank_bits, slot_bits)  # type: ignore[no-any-return]
+    at = np.concatenate([np.arange(base, base + k) for base, k in parts])
+    pos, src, x = pos_b[at], src_b[at], x_b[at]
+    t, rank = keys >> rank_bits, keys & ((1 << rank_bits) - 1)
+    order = np.lexsort((pos, -x, rank, t))
+    pos = pos[order]
+    return pos, src[order], dst[pos].astype(np.int64), t[order], x[order]
 
 
 @_njit
 def _collect_events(  # type: ignore[no-untyped-def]
-    key, offsets, asset, amount, in_order, in_offsets, asset_id, nodes, cutoff, info
-):
+    key, offsets, asset, amount, in_order, in_offsets, asset_id, nodes, cutoff, info,
+    base, out_pos, out_src, out_x, out_key, rank_bits, slot_bits
+):  # fmt: skip
     """The events of the expanded addresses ``nodes`` at or after their cutoffs: each
     address's outflows from its cutoff, and its inflows from its cutoff that the sender does
     not list (a sender lists its outflows at or after its own cutoff). ``info`` per address:
     ``(hop + 1) << 32`` (0: no hop, sender rank -1) ``| cutoff`` clamped to [0, 2**32 - 1]
     for an expanded address, else 2**32 - 1 (one random access per inflow for both).
 
-    Returns per event (unordered): position, sender, amount, ``t << 32 | rank + 1``. An
-    address's events before its cutoff are not read here (see ``replay``); its inflows are
-    read from the last back to the cutoff, so no search is needed.
+    Written from ``base`` on, per event: position, sender, amount, and the key ``t << (rank
+    bits + slot bits) | rank + 1 << slot bits | slot`` (slot: where it was written; without
+    slot bits, none). Returns how many. An address's events before its cutoff are not read
+    here (see ``replay``); its inflows are read from the last back to the cutoff, so no
+    search is needed.
     """
     n = len(nodes)
-    o_cut = np.empty(n, np.int64)
-    total = 0
-    for i in range(n):
-        x = nodes[i]
-        o_cut[i] = _first_at(key, offsets[x], offsets[x + 1], x, cutoff[i])
-        total += (offsets[x + 1] - o_cut[i]) + (in_offsets[x + 1] - in_offsets[x])
-    events = np.empty(total, np.int64)
-    ev_src = np.empty(total, np.int64)
-    ev_x = np.empty(total, np.float64)
-    ev_tr = np.empty(total, np.int64)
-    k = 0
+    t_shift = rank_bits + slot_bits
+    k = base
     for i in range(n):
         x = nodes[i]
         own = info[x] >> 32
-        for p in range(o_cut[i], offsets[x + 1]):
+        for p in range(_first_at(key, offsets[x], offsets[x + 1], x, cutoff[i]), offsets[x + 1]):
             if asset[p] == asset_id:
-                events[k] = p
-                ev_src[k] = x
-                ev_x[k] = amount[p]
-                ev_tr[k] = ((key[p] & MASK32) << 32) | own
+                out_pos[k] = p
+                out_src[k] = x
+                out_x[k] = amount[p]
+                tag = k if slot_bits else 0
+                out_key[k] = ((key[p] & MASK32) << t_shift) | (own << slot_bits) | tag
                 k += 1
         c = cutoff[i]
         for q in range(in_offsets[x + 1] - 1, in_offsets[x] - 1, -1):
@@ -802,12 +827,13 @@ def _collect_events(  # type: ignore[no-untyped-def]
             w = info[sender]
             if t >= (w & MASK32):
                 continue  # the sender lists it
-            events[k] = e
-            ev_src[k] = sender
-            ev_x[k] = amount[e]
-            ev_tr[k] = (t << 32) | (w >> 32)
+            out_pos[k] = e
+            out_src[k] = sender
+            out_x[k] = amount[e]
+            tag = k if slot_bits else 0
+            out_key[k] = (t << t_shift) | ((w >> 32) << slot_bits) | tag
             k += 1
-    return events[:k], ev_src[:k], ev_x[:k], ev_tr[:k]
+    return k - base
 
 
 @_njit
@@ -892,26 +918,28 @@ def _balance_before(  # type: ignore[no-untyped-def]
 
 
 @_njit
-def order_events(packed, pos, src, amount, dst):  # type: ignore[no-untyped-def]
-    """The events in the engine's order from ``packed`` (sorted (t, rank + 1, index) keys,
-    the index in the low 24 bits): runs of equal (t, rank) ordered by (-amount, position).
-    Returns (position, sender, receiver, time, amount) in that order."""
-    n = len(packed)
+def order_events(keys, pos, src, amount, dst, rank_bits, slot_bits):  # type: ignore[no-untyped-def]
+    """The events in the engine's order from ``keys`` (sorted (t, rank + 1, slot) keys, see
+    ``_collect_events``): runs of equal (t, rank) ordered by (-amount, position). Returns
+    (position, sender, receiver, time, amount) in that order."""
+    n = len(keys)
+    t_shift = rank_bits + slot_bits
+    slot_mask = (1 << slot_bits) - 1
     o_pos = np.empty(n, np.int64)
     o_src = np.empty(n, np.int64)
     o_t = np.empty(n, np.int64)
     o_x = np.empty(n, np.float64)
     for i in range(n):
-        j = packed[i] & 0xFFFFFF
+        j = keys[i] & slot_mask
         o_pos[i] = pos[j]
         o_src[i] = src[j]
-        o_t[i] = packed[i] >> 32
+        o_t[i] = keys[i] >> t_shift
         o_x[i] = amount[j]
     i = 0
     while i < n:
         j = i + 1
-        head = packed[i] >> 24
-        while j < n and (packed[j] >> 24) == head:
+        head = keys[i] >> slot_bits
+        while j < n and (keys[j] >> slot_bits) == head:
             j += 1
         if j - i > 1:
             _sort_by_amount(o_pos, o_src, o_x, i, j)

@@ -657,7 +657,9 @@ def simulate(
     dense.flags[stopped] |= kern.STOPPED
     dense.flags[seed_nodes] |= kern.SEED
     dense.slot[expanded] = np.arange(len(expanded), dtype=np.int32)
-    rank = np.where(arrays.hop == kern.NO_HOP, 0, arrays.hop.astype(np.int64) + 1) << 32
+    rank = np.where(arrays.hop == kern.NO_HOP, 0, arrays.hop.astype(np.int64) + 1)
+    max_rank = int(rank.max()) if len(rank) else 0
+    rank <<= 32
     dense.info[arrays.nodes] = rank | kern.MASK32
     injected = inject or {}
     if code is not None:
@@ -674,19 +676,20 @@ def simulate(
     degree = offsets[expanded + 1] - offsets[expanded] + index.in_degree(expanded)
     while True:
         dense.info[expanded] = rank[is_expanded] | np.clip(cutoff, 0, kern.MASK32)
-        ev, src, amount, tr = kern.collect_events(
+        ev, src, dst, t, amount = kern.ordered_events(
             index.key,
             offsets,
             index.asset,
             index.amount,
             index.in_order,
             index.in_offsets,
+            index.dst,
             r.asset_id,
             expanded,
             cutoff,
             dense.info,
+            max_rank,
         )
-        ev, src, dst, t, amount = _event_order(index, ev, src, amount, tr)
         if code is None:
             events = (ev, src, dst, t, amount)
             _replay_python(out, spec, r, events, injected, reinjected, seed_set, since_t, dust_abs)
@@ -764,28 +767,6 @@ def _source_cutoffs(
     for end in (index.src(events), index.dst[events]):
         at = slot[end]
         np.minimum.at(cutoff, at[at >= 0], when[at >= 0])
-
-
-def _event_order(
-    index: TraceIndex, pos: I64, src: I64, amount: F64, tr: I64
-) -> tuple[I64, I64, I64, I64, F64]:
-    """The events by (time, sender rank, -amount, position), given ``tr`` = time << 32 |
-    sender rank + 1: (position, sender, receiver, time, amount)."""
-    from sanctionwatch.trace import _kernels as kern
-
-    n = len(pos)
-    rank = tr & kern.MASK32
-    if n < 2**24 and (not n or int(rank.max()) < 256):
-        packed = tr >> 32
-        packed <<= 32
-        packed |= rank << 24
-        packed |= np.arange(n, dtype=np.int64)
-        packed.sort()
-        return kern.order_events(packed, pos, src, amount, index.dst)  # type: ignore[no-any-return]
-    t = tr >> 32
-    order = np.lexsort((pos, -amount, rank, t))
-    pos = pos[order]
-    return pos, src[order], index.dst[pos].astype(np.int64), t[order], amount[order]
 
 
 def _injected(ev: I64, injected: dict[int, float]) -> tuple[npt.NDArray[np.bool_], F64]:
