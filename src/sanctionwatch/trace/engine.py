@@ -1426,31 +1426,33 @@ def _assemble(
             tainted_in[d][sym] = amount
         for d, amount in tr.held_at.items():
             held_at[d][sym] = amount
-    nodes: list[dict[str, Any]] = []
-    labels_of: dict[int, dict[str, Any]] = {}  # dense -> the labels of its node
-    labelled: list[int] = []  # which nodes have labels
+    node_labels: list[dict[str, Any] | None] = list(map(labels.get, store_ids))
+    if inferred_all:  # a swept deposit address the labels do not name: an exchange's
+        inferred_at = np.fromiter(inferred_all, dtype=np.int64, count=len(inferred_all))
+        found_at, slot = lookup(at_ordered, inferred_at)
+        for k in slot[found_at].tolist():
+            if node_labels[k] is None:
+                node_labels[k] = {"category": "exchange", "categories": ["exchange"], "label": None}
+    labels_of = {  # dense -> its node's labels
+        ordered[k]: lab for k, lab in enumerate(node_labels) if lab is not None
+    }
+    labelled = [k for k, lab in enumerate(node_labels) if lab is not None]  # nodes with labels
     node_hops = hop_all[at_ordered].astype(np.int64)
     node_hops[node_hops == NO_HOP] = 0
-    for d, sid, (chain, text), hop in zip(
-        ordered, store_ids, located_ordered, node_hops.tolist(), strict=True
-    ):
-        lab = labels.get(sid)
-        if lab is None and d in inferred_all:
-            lab = {"category": "exchange", "categories": ["exchange"], "label": None}
-        if lab is not None:
-            labels_of[d] = lab
-            labelled.append(len(nodes))
-        nodes.append(
-            {
-                "address": text,
-                "chain": chain,
-                "hop": hop,
-                "labels": lab,
-                "tainted_in": tainted_in.get(d, {}),
-                "held": held_at.get(d, {}),
-                "stage": None,
-            }
+    nodes: list[dict[str, Any]] = [
+        {
+            "address": text,
+            "chain": chain,
+            "hop": hop,
+            "labels": lab,
+            "tainted_in": tainted_in.get(d) or {},
+            "held": held_at.get(d) or {},
+            "stage": None,
+        }
+        for d, (chain, text), hop, lab in zip(
+            ordered, located_ordered, node_hops.tolist(), node_labels, strict=True
         )
+    ]
     # every edge once: the tainted transfers, then the rest of the paths (copied per path)
     tainted_at = {p: amount for tr in main.values() for p, amount in tr.edges.items()}
     on_paths = [
@@ -1815,33 +1817,38 @@ def _edges(
     hops = np.where(sender_hop == NO_HOP, 0, sender_hop + 1).tolist()
     stages = stage or [(None, None)] * len(positions)
     details = list(map(tx.get, positions))
-    out: list[dict[str, Any]] = []
-    for p, (chain, sender), (_, receiver), asset, dirty, edge_hop, (kind, why), found in zip(
-        positions, senders, receivers, assets, tainted, hops, stages, details, strict=True
-    ):
-        tx_hash, amount, when, position = (
-            found if found is not None else ("?", str(index.amount[p]), _NO_TIME, "")
+    for k in [k for k, d in enumerate(details) if d is None]:
+        # not in the store (an index built without one): the index's amount
+        details[k] = ("?", str(index.amount[positions[k]]), _NO_TIME, "")
+    links: list[dict[str, Any] | None] = [None] * len(positions)
+    for k, p in enumerate(positions if link_at else ()):
+        found = link_at.get(p)
+        if found is not None:
+            lk, role = found
+            links[k] = {"kind": lk.kind, "confidence": lk.confidence, "role": role}
+    # one dict display per edge in a comprehension over columns (no call per edge)
+    return [
+        {
+            "tx_hash": tx_hash,
+            "position": position,
+            "from_address": sender,
+            "to_address": receiver,
+            "asset": asset,
+            "amount": amount,
+            "tainted_amount": dirty,
+            "block_time": when,
+            "chain": chain,
+            "hop": edge_hop,
+            "stage": kind,
+            "stage_evidence": why,
+            "link": link,
+        }
+        for (chain, sender), (_, receiver), asset, dirty, edge_hop, (kind, why), (
+            tx_hash,
+            amount,
+            when,
+            position,
+        ), link in zip(
+            senders, receivers, assets, tainted, hops, stages, details, links, strict=True
         )
-        link = link_at.get(p) if link_at else None
-        out.append(
-            {
-                "tx_hash": tx_hash,
-                "position": position,
-                "from_address": sender,
-                "to_address": receiver,
-                "asset": asset,
-                "amount": amount,
-                "tainted_amount": dirty,
-                "block_time": when,
-                "chain": chain,
-                "hop": edge_hop,
-                "stage": kind,
-                "stage_evidence": why,
-                "link": (
-                    None
-                    if link is None
-                    else {"kind": link[0].kind, "confidence": link[0].confidence, "role": link[1]}
-                ),
-            }
-        )
-    return out
+    ]
