@@ -7,18 +7,61 @@ uncommitted transaction on the next open).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
 
 from sanctionwatch import __version__
 from sanctionwatch.chain.assets import KNOWN_ASSETS
 from sanctionwatch.errors import StoreError
 from sanctionwatch.settings import Settings, get_settings
 from sanctionwatch.store.schema import SCHEMA_VERSION, TABLES, VIEWS
+
+# A list parameter is bound value by value (~0.5 us each: 0.15 s for 277k ids); an Arrow
+# table registered on the connection is read in place (~0.75 ms whatever its size).
+ARROW_MIN = 1000
+_NAMES = itertools.count()
+
+
+@contextmanager
+def values_query(
+    con: duckdb.DuckDBPyConnection, **columns: npt.ArrayLike | Sequence[str]
+) -> Iterator[tuple[str, list[Any]]]:
+    """A subquery that yields ``columns`` (equal lengths; ints as BIGINT, else VARCHAR) as
+    rows, and its parameters: ``f"... IN ({sql})"`` or ``f"... JOIN ({sql}) w ON ..."``.
+    Small inputs are bound as list parameters; from ``ARROW_MIN`` values on, an Arrow table
+    is registered on ``con`` for the block (a list of 10^5 values takes 0.05 s to bind)."""
+    arrays = {name: _column(values) for name, values in columns.items()}
+    size = len(next(iter(arrays.values()))) if arrays else 0
+    if size < ARROW_MIN:
+        parts = [
+            f"unnest(?::{'BIGINT' if pa.types.is_integer(a.type) else 'VARCHAR'}[]) AS {name}"
+            for name, a in arrays.items()
+        ]
+        yield f"SELECT {', '.join(parts)}", [a.to_pylist() for a in arrays.values()]
+        return
+    table = f"_sanctionwatch_values_{next(_NAMES)}"
+    con.register(table, pa.table(arrays))
+    try:
+        yield f"SELECT {', '.join(arrays)} FROM {table}", []
+    finally:
+        con.unregister(table)
+
+
+def _column(values: npt.ArrayLike | Sequence[str]) -> pa.Array:
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
+        return pa.array(values.astype(np.int64, copy=False))
+    found = pa.array(values)
+    if pa.types.is_integer(found.type) or pa.types.is_null(found.type):
+        return found.cast(pa.int64())
+    return found.cast(pa.string())
 
 
 class Store:
@@ -67,15 +110,16 @@ class Store:
         wanted = list(dict.fromkeys(pairs))
         if not wanted:
             return {}
-        rows = self.con.execute(
-            """
-            SELECT a.chain, a.address, a.id
-            FROM addresses a
-            JOIN (SELECT unnest(?::VARCHAR[]) AS chain, unnest(?::VARCHAR[]) AS address) w
-              ON a.chain = w.chain AND a.address = w.address
-            """,
-            [[c for c, _ in wanted], [a for _, a in wanted]],
-        ).fetchall()
+        chains, texts = [c for c, _ in wanted], [a for _, a in wanted]
+        with values_query(self.con, chain=chains, address=texts) as (sql, params):
+            rows = self.con.execute(
+                f"""
+                SELECT a.chain, a.address, a.id
+                FROM addresses a
+                JOIN ({sql}) w ON a.chain = w.chain AND a.address = w.address
+                """,
+                params,
+            ).fetchall()
         return {(str(c), str(a)): int(i) for c, a, i in rows}
 
     def counts(self) -> dict[str, int]:

@@ -53,14 +53,13 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
 from scipy import sparse
 
 from sanctionwatch.chain.addresses import address_problem, normalize_address
 from sanctionwatch.chain.chains import CHAINS, get_chain
 from sanctionwatch.errors import InputError
 from sanctionwatch.labels.taxonomy import CATEGORIES
-from sanctionwatch.store.db import Store
+from sanctionwatch.store.db import Store, values_query
 from sanctionwatch.trace.index import F64, I64, TraceIndex, expand_ranges
 
 DEFAULT_CATEGORIES: tuple[str, ...] = (
@@ -168,22 +167,18 @@ def _lookup_ids(store: Store, pairs: Sequence[tuple[str, str]]) -> list[int]:
     """Address ids of (chain, canonical address) pairs, -1 when unknown; one query."""
     if not pairs:
         return []
-    table = pa.table(
-        {
-            "pos": pa.array(range(len(pairs)), type=pa.int64()),
-            "chain": pa.array([p[0] for p in pairs], type=pa.string()),
-            "address": pa.array([p[1] for p in pairs], type=pa.string()),
-        }
-    )
     con = store.con
-    con.register("_exposure_query", table)
-    try:
+    with values_query(
+        con,
+        pos=np.arange(len(pairs), dtype=np.int64),
+        chain=[p[0] for p in pairs],
+        address=[p[1] for p in pairs],
+    ) as (sql, params):
         rows = con.execute(
-            "SELECT q.pos, a.id FROM _exposure_query q "
-            "LEFT JOIN addresses a ON a.chain = q.chain AND a.address = q.address"
+            f"SELECT q.pos, a.id FROM ({sql}) q "
+            "LEFT JOIN addresses a ON a.chain = q.chain AND a.address = q.address",
+            params,
         ).fetchall()
-    finally:
-        con.unregister("_exposure_query")
     ids = [-1] * len(pairs)
     for pos, found in rows:
         if found is not None:
@@ -214,13 +209,13 @@ def _resolve_queries(
     numeric = sorted({int(a) for a in addresses if isinstance(a, int)})
     by_id: dict[int, tuple[str, str]] = {}
     if numeric:
-        by_id = {
-            int(i): (str(c), str(a))
-            for i, c, a in store.con.execute(
-                "SELECT id, chain, address FROM addresses WHERE id IN (SELECT unnest(?::BIGINT[]))",
-                [numeric],
-            ).fetchall()
-        }
+        with values_query(store.con, id=numeric) as (sql, params):
+            by_id = {
+                int(i): (str(c), str(a))
+                for i, c, a in store.con.execute(
+                    f"SELECT id, chain, address FROM addresses WHERE id IN ({sql})", params
+                ).fetchall()
+            }
     ids: list[int] = []
     names: list[tuple[str, str]] = []
     for item, pair in zip(addresses, pairs, strict=True):
@@ -604,14 +599,15 @@ def _assemble(
             "SELECT id, symbol, asset, decimals FROM assets"
         ).fetchall()
     }
-    labels = {
-        int(i): {"category": c, "categories": list(cs), "label": lab}
-        for i, c, cs, lab in con.execute(
-            "SELECT address_id, category, categories, label FROM address_categories "
-            "WHERE address_id IN (SELECT unnest(?::BIGINT[]))",
-            [known_ids],
-        ).fetchall()
-    }
+    with values_query(con, id=known_ids) as (sql, params):
+        labels = {
+            int(i): {"category": c, "categories": list(cs), "label": lab}
+            for i, c, cs, lab in con.execute(
+                "SELECT address_id, category, categories, label FROM address_categories "
+                f"WHERE address_id IN ({sql})",
+                params,
+            ).fetchall()
+        }
     usd = _usd(store, index, known_ids, directions)
     transfers = _transfers(
         store, index, sorted({p for f in found for v in f.paths.values() for p in v})
@@ -743,12 +739,13 @@ def _usd(
     out: dict[tuple[str, int, int], tuple[float, bool]] = {}
     for d in directions:
         column = "to_id" if d == "in" else "from_id"
-        rows = store.con.execute(
-            f"SELECT {column}, asset_id, sum(usd_value)::DOUBLE, count(usd_value), count(*) "
-            f"FROM transfers WHERE {where} AND {column} IN (SELECT unnest(?::BIGINT[])) "
-            "GROUP BY ALL",
-            [*params, known_ids],
-        ).fetchall()
+        with values_query(store.con, id=known_ids) as (ids_sql, ids_params):
+            rows = store.con.execute(
+                f"SELECT {column}, asset_id, sum(usd_value)::DOUBLE, count(usd_value), count(*) "
+                f"FROM transfers WHERE {where} AND {column} IN ({ids_sql}) "
+                "GROUP BY ALL",
+                [*params, *ids_params],
+            ).fetchall()
         for sid, asset_id, value, with_usd, total in rows:
             if with_usd and int(sid) in row_of:
                 out[(d, row_of[int(sid)], int(asset_id))] = (float(value), with_usd < total)
@@ -763,19 +760,20 @@ def _transfers(store: Store, index: TraceIndex, positions: list[int]) -> dict[in
     rowids = index.rowid[pos].astype(np.int64).tolist()
     ends = np.unique(np.concatenate([index.ids[index.src(pos)], index.ids[index.dst[pos]]]))
     con = store.con
-    address = {
-        int(i): str(a)
-        for i, a in con.execute(
-            "SELECT id, address FROM addresses WHERE id IN (SELECT unnest(?::BIGINT[]))",
-            [ends.tolist()],
+    with values_query(con, id=ends) as (sql, params):
+        address = {
+            int(i): str(a)
+            for i, a in con.execute(
+                f"SELECT id, address FROM addresses WHERE id IN ({sql})", params
+            ).fetchall()
+        }
+    with values_query(con, rowid=rowids) as (sql, params):
+        rows = con.execute(
+            "SELECT t.rowid, t.tx_hash, t.chain, t.from_id, t.to_id, coalesce(a.symbol, a.asset), "
+            "t.amount::VARCHAR, t.block_time FROM transfers t JOIN assets a ON a.id = t.asset_id "
+            f"WHERE t.rowid IN ({sql})",
+            params,
         ).fetchall()
-    }
-    rows = con.execute(
-        "SELECT t.rowid, t.tx_hash, t.chain, t.from_id, t.to_id, coalesce(a.symbol, a.asset), "
-        "t.amount::VARCHAR, t.block_time FROM transfers t JOIN assets a ON a.id = t.asset_id "
-        "WHERE t.rowid IN (SELECT unnest(?::BIGINT[]))",
-        [rowids],
-    ).fetchall()
     by_rowid: dict[int, dict[str, Any]] = {}
     for rid, tx_hash, chain, from_id, to_id, asset, amount, when in rows:
         by_rowid[int(rid)] = {
