@@ -24,7 +24,7 @@ from sanctionwatch.chain.addresses import address_problem, normalize_address
 from sanctionwatch.chain.chains import CHAINS, get_chain
 from sanctionwatch.errors import InputError
 from sanctionwatch.labels.taxonomy import CATEGORY_RANK, UNKNOWN
-from sanctionwatch.store.db import Store
+from sanctionwatch.store.db import Store, values_query
 
 
 @dataclass(slots=True, frozen=True)
@@ -121,6 +121,20 @@ def best_labels_sql(where: str = "") -> str:
 def ensure_label_views(con: duckdb.DuckDBPyConnection) -> None:
     """Create (or refresh) the ``address_categories`` view the tracer joins on address_id."""
     con.execute(f"CREATE OR REPLACE VIEW address_categories AS {best_labels_sql()}")
+
+
+def categories_of_ids(con: duckdb.DuckDBPyConnection, ids: Any) -> dict[int, dict[str, Any]]:
+    """Address id -> its primary ``category``, all its ``categories`` and the best ``label``
+    (``address_categories``), for the ids that have labels: one query for them all."""
+    with values_query(con, id=ids) as (sql, params):
+        return {
+            int(i): {"category": c, "categories": list(cs), "label": lab}
+            for i, c, cs, lab in con.execute(
+                "SELECT address_id, category, categories, label FROM address_categories "
+                f"WHERE address_id IN ({sql})",
+                params,
+            ).fetchall()
+        }
 
 
 def candidate_addresses(address: str, chain: str | None = None) -> list[tuple[str, str]]:

@@ -43,6 +43,7 @@ import numpy.typing as npt
 from sanctionwatch.chain.addresses import normalize_address
 from sanctionwatch.chain.chains import CHAINS
 from sanctionwatch.errors import InputError, SanctionwatchError
+from sanctionwatch.labels.query import categories_of_ids
 from sanctionwatch.store.db import Store, values_query
 from sanctionwatch.trace.index import (
     F64,
@@ -1348,15 +1349,7 @@ def _assemble(
             out[k] = ("?", "?")
         return out
 
-    with values_query(con, id=store_ids) as (ids_sql, params):
-        labels = {
-            int(i): {"category": c, "categories": list(cs), "label": lab}
-            for i, c, cs, lab in con.execute(
-                "SELECT address_id, category, categories, label FROM address_categories "
-                f"WHERE address_id IN ({ids_sql})",
-                params,
-            ).fetchall()
-        }
+    labels = categories_of_ids(con, store_ids)
     asset_rows = con.execute("SELECT id, symbol, asset, decimals, chain FROM assets").fetchall()
     used = {a for mrun in runs.values() for a in mrun.traces}
     chains_of: dict[str, set[str]] = {}

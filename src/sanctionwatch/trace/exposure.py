@@ -58,6 +58,7 @@ from scipy import sparse
 from sanctionwatch.chain.addresses import address_problem, normalize_address
 from sanctionwatch.chain.chains import CHAINS, get_chain
 from sanctionwatch.errors import InputError
+from sanctionwatch.labels.query import categories_of_ids
 from sanctionwatch.labels.taxonomy import CATEGORIES
 from sanctionwatch.store.db import Store, values_query
 from sanctionwatch.trace.index import F64, I64, TraceIndex, expand_ranges
@@ -599,15 +600,7 @@ def _assemble(
             "SELECT id, symbol, asset, decimals FROM assets"
         ).fetchall()
     }
-    with values_query(con, id=known_ids) as (sql, params):
-        labels = {
-            int(i): {"category": c, "categories": list(cs), "label": lab}
-            for i, c, cs, lab in con.execute(
-                "SELECT address_id, category, categories, label FROM address_categories "
-                f"WHERE address_id IN ({sql})",
-                params,
-            ).fetchall()
-        }
+    labels = categories_of_ids(con, known_ids)
     usd = _usd(store, index, known_ids, directions)
     transfers = _transfers(
         store, index, sorted({p for f in found for v in f.paths.values() for p in v})
