@@ -587,3 +587,11 @@ def test_pools_work_in_a_forked_child() -> None:
         child.kill()
         pytest.fail("the forked child hung on the parent's thread pools")
     assert child.exitcode == 0
+
+
+@given(st.lists(st.integers(0, 9), max_size=60), st.integers(10, 14))
+def test_counting_order_is_a_stable_argsort(keys: list[int], m: int) -> None:
+    values = np.asarray(keys, dtype=np.int64)
+    order, starts = kern.counting_order(values, m)
+    assert order.tolist() == np.argsort(values, kind="stable").tolist()
+    assert starts.tolist() == [0, *np.cumsum(np.bincount(values, minlength=m)).tolist()]

@@ -222,23 +222,31 @@ def inflow_windows(key, in_order, in_offsets, nodes, t_lo, t_hi):  # type: ignor
 
 
 @_njit
-def sender_order(src, t, rid, m):  # type: ignore[no-untyped-def]
-    """Row numbers sorted by (src, t, rid) (``index._in_sender_order``): counted into one run
-    per sender in row order, then each run not already in (t, rid) order sorted, by
-    insertion for a few rows, else by the packed key ``t << 32 | rid`` (t in [0, 2**31),
-    rid < 2**32: keys are unique, so the order is the same whatever the sort)."""
-    n = len(src)
+def counting_order(keys, m):  # type: ignore[no-untyped-def]
+    """Row numbers sorted by key (keys in [0, m)), rows of one key in row order (what a
+    stable argsort gives, in two passes), and where each key's run starts (m + 1 entries)."""
+    n = len(keys)
     starts = np.zeros(m + 1, np.int64)
     for i in range(n):
-        starts[src[i] + 1] += 1
+        starts[keys[i] + 1] += 1
     for s in range(m):
         starts[s + 1] += starts[s]
     fill = starts[:-1].copy()
     order = np.empty(n, np.int64)
     for i in range(n):
-        s = src[i]
+        s = keys[i]
         order[fill[s]] = i
         fill[s] += 1
+    return order, starts
+
+
+@_njit
+def sender_order(src, t, rid, m):  # type: ignore[no-untyped-def]
+    """Row numbers sorted by (src, t, rid) (``index._in_sender_order``): counted into one run
+    per sender in row order, then each run not already in (t, rid) order sorted, by
+    insertion for a few rows, else by the packed key ``t << 32 | rid`` (t in [0, 2**31),
+    rid < 2**32: keys are unique, so the order is the same whatever the sort)."""
+    order, starts = counting_order(src, m)
     for s in range(m):
         lo, hi = starts[s], starts[s + 1]
         in_order = True
