@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sanctionwatch.chain.chains import CHAINS
 from sanctionwatch.store import Store, open_store
@@ -14,6 +16,10 @@ from sanctionwatch.trace.index import (
     TraceIndex,
     _in_sender_order,
     _positions_sorted_by,
+    distinct,
+    distinct_counts,
+    distinct_first,
+    distinct_inverse,
     expand_ranges,
     lookup,
     member_mask,
@@ -246,3 +252,19 @@ def test_member_mask_is_isin(n_keys: int) -> None:
     assert (keys[at[found]] == values[found]).all()  # where found, the index points at it
     first = {k: i for i, k in reversed(list(enumerate(keys.tolist())))}
     assert at[found].tolist() == [first[v] for v in values[found].tolist()]  # the first of equal
+
+
+@given(
+    st.lists(st.integers(-5, 2**40), max_size=50)
+    | st.lists(st.integers(0, 20), max_size=200)
+    | st.lists(st.integers(2**61, 2**62), max_size=5)
+)
+def test_distinct_helpers_equal_np_unique(values: list[int]) -> None:
+    a = np.asarray(values, dtype=np.int64)
+    found, first, inverse, counts = np.unique(
+        a, return_index=True, return_inverse=True, return_counts=True
+    )
+    assert distinct(a).tolist() == found.tolist()
+    assert [x.tolist() for x in distinct_counts(a)] == [found.tolist(), counts.tolist()]
+    assert [x.tolist() for x in distinct_first(a)] == [found.tolist(), first.tolist()]
+    assert [x.tolist() for x in distinct_inverse(a)] == [found.tolist(), inverse.tolist()]

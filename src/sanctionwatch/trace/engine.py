@@ -49,6 +49,7 @@ from sanctionwatch.trace.index import (
     F64,
     I64,
     TraceIndex,
+    distinct,
     expand_ranges,
     lookup,
     member_mask,
@@ -448,7 +449,7 @@ def reach(
     label[start_nodes] = kern.pack(start_hop, start_t)
     flags[start_nodes] |= kern.SEED | kern.REACHED
     found = [start_nodes]
-    frontier = np.unique(start_nodes)
+    frontier = distinct(start_nodes)
     for _ in range(10 * hops + 10):
         if not len(frontier):
             break
@@ -1322,7 +1323,7 @@ def _assemble(
 
     tx_con = con.cursor()
     pending_tx = kern.background(_transactions, tx_con, index, sorted(positions))
-    at_ordered = np.unique(np.concatenate(dense_parts))
+    at_ordered = distinct(np.concatenate(dense_parts))
     ordered = at_ordered.tolist()
     store_ids = index.ids[at_ordered].astype(np.int64).tolist()
     # (chain, address) of each node in the nodes' order, and of the seeds: columns, matched

@@ -61,7 +61,15 @@ from sanctionwatch.errors import InputError
 from sanctionwatch.labels.query import categories_of_ids
 from sanctionwatch.labels.taxonomy import CATEGORIES
 from sanctionwatch.store.db import Store, values_query
-from sanctionwatch.trace.index import F64, I64, TraceIndex, expand_ranges
+from sanctionwatch.trace.index import (
+    F64,
+    I64,
+    TraceIndex,
+    distinct,
+    distinct_first,
+    distinct_inverse,
+    expand_ranges,
+)
 
 DEFAULT_CATEGORIES: tuple[str, ...] = (
     "sanctioned",
@@ -366,7 +374,7 @@ def _evidence(
         reached = head[edges]
         new = (dist[reached] < 0) & relay[reached]
         reached, edges = reached[new], edges[new]
-        frontier, first = np.unique(reached, return_index=True)
+        frontier, first = distinct_first(reached)
         dist[frontier] = level
         pred[frontier] = edges[first]
     # the queried node's own edge: from the relay (or source) sender nearest to a source
@@ -466,7 +474,7 @@ def _flows(index: TraceIndex, query_dense: I64) -> dict[int, dict[tuple[str, int
         rows = row_of[ends]
         mine = rows >= 0
         keys = rows[mine] * n_assets + asset[mine]
-        uniq, inverse = np.unique(keys, return_inverse=True)
+        uniq, inverse = distinct_inverse(keys)
         sums = np.bincount(inverse, weights=index.amount[mine])
         for k, s in zip(uniq.tolist(), sums.tolist(), strict=True):
             out.setdefault(k // n_assets, {})[(direction, k % n_assets)] = s
@@ -523,9 +531,9 @@ def exposure(
         assets: set[int] = set()
         if index.n:
             if "in" in directions:
-                assets.update(np.unique(index.asset[mine[index.dst]]).tolist())
+                assets.update(distinct(index.asset[mine[index.dst]]).tolist())
             if "out" in directions:
-                assets.update(np.unique(index.asset[mine[index.key >> 32]]).tolist())
+                assets.update(distinct(index.asset[mine[index.key >> 32]]).tolist())
         found: list[_Found] = []
         for graph in _asset_graphs(index, assets):
             cat_local = cat_dense[graph.nodes]
@@ -752,7 +760,7 @@ def _transfers(store: Store, index: TraceIndex, positions: list[int]) -> dict[in
         return {}
     pos = np.asarray(positions, dtype=np.int64)
     rowids = index.rowid[pos].astype(np.int64).tolist()
-    ends = np.unique(np.concatenate([index.ids[index.src(pos)], index.ids[index.dst[pos]]]))
+    ends = distinct(np.concatenate([index.ids[index.src(pos)], index.ids[index.dst[pos]]]))
     con = store.con
     with values_query(con, id=ends) as (sql, params):
         address = {

@@ -295,6 +295,65 @@ def lookup(keys: npt.ArrayLike, values: npt.ArrayLike) -> tuple[npt.NDArray[np.b
     return table[order][slot] == wanted, order[slot].astype(np.int64)
 
 
+# ``np.unique`` in numpy 2.4 hashes the values when asked for nothing else (0.66 s for 1.3M
+# int64 on this machine) and sorts stably when asked for first indexes or an inverse (0.12
+# s); ``np.sort`` and a neighbour mask take 9 ms. The helpers below give np.unique's
+# results that way: an index or inverse comes from one sort of ``value << bits | index``
+# keys (values and positions non-negative and small enough for 63 bits; else np.unique).
+
+
+def distinct(values: npt.ArrayLike) -> I64:
+    """``np.unique(values)`` (integers), by a sort."""
+    ordered = np.sort(np.asarray(values, dtype=np.int64))
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
+def distinct_counts(values: npt.ArrayLike) -> tuple[I64, I64]:
+    """``np.unique(values, return_counts=True)`` (integers), by a sort."""
+    ordered = np.sort(np.asarray(values, dtype=np.int64))
+    if not len(ordered):
+        return ordered, np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    return ordered[starts], np.diff(np.r_[starts, len(ordered)]).astype(np.int64)
+
+
+def distinct_first(values: npt.ArrayLike) -> tuple[I64, I64]:
+    """``np.unique(values, return_index=True)``: distinct values and where each first is."""
+    found, first, _ = _distinct_positions(np.asarray(values, dtype=np.int64))
+    return found, first
+
+
+def distinct_inverse(values: npt.ArrayLike) -> tuple[I64, I64]:
+    """``np.unique(values, return_inverse=True)``: distinct values and each value's slot."""
+    found, _, inverse = _distinct_positions(np.asarray(values, dtype=np.int64))
+    return found, inverse
+
+
+def _distinct_positions(values: I64) -> tuple[I64, I64, I64]:
+    n = len(values)
+    if not n:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    bits = max(1, (n - 1).bit_length())
+    low, high = int(values.min()), int(values.max())
+    if low < 0 or high >= 2 ** (63 - bits):
+        found, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+        return found, first.astype(np.int64), inverse.astype(np.int64).reshape(-1)
+    keys = (values << bits) | np.arange(n, dtype=np.int64)
+    keys.sort()  # by value, then position: each value's first position leads its run
+    ordered = keys >> bits
+    at = keys & ((1 << bits) - 1)
+    head = np.r_[True, ordered[1:] != ordered[:-1]]
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[at] = np.cumsum(head) - 1
+    return ordered[head], at[head], inverse
+
+
 def member_mask(values: npt.ArrayLike, keys: npt.ArrayLike) -> npt.NDArray[np.bool_]:
     """``np.isin(values, keys)`` (``lookup``)."""
     return lookup(keys, values)[0]

@@ -33,7 +33,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sanctionwatch.trace.index import lookup
+from sanctionwatch.trace.index import (
+    distinct,
+    distinct_counts,
+    distinct_first,
+    distinct_inverse,
+    lookup,
+)
 
 FAN = 3
 DORMANT_DAYS = 30
@@ -73,9 +79,9 @@ def edge_stages(
     fan-out and fan-in over these edges (distinct counterparties)."""
     if not len(src):
         return []
-    pairs = np.unique((src << 32) | dst)
-    senders, fan_out = np.unique(pairs >> 32, return_counts=True)
-    receivers, fan_in = np.unique(pairs & 0xFFFFFFFF, return_counts=True)
+    pairs = distinct((src << 32) | dst)
+    senders, fan_out = distinct_counts(pairs >> 32)
+    receivers, fan_in = distinct_counts(pairs & 0xFFFFFFFF)
     out_n = fan_out[np.searchsorted(senders, src)]
     in_n = fan_in[np.searchsorted(receivers, dst)]
     # a code per edge: 0 transfer, 1 split, 2 consolidation, 3 + k: ``decided[k]``
@@ -99,10 +105,10 @@ def edge_stages(
     ):
         mask = code == kind
         if mask.any():
-            distinct, which = np.unique(counts[mask], return_inverse=True)
+            values, which = distinct_inverse(counts[mask])
             at[mask] = len(table) + which
             name = "split" if kind == 1 else "consolidation"
-            table += [(name, text.format(c)) for c in distinct.tolist()]
+            table += [(name, text.format(c)) for c in values.tolist()]
     return [table[k] for k in at.tolist()]
 
 
@@ -234,8 +240,8 @@ def account_node_stages(
     node."""
     n = len(cols.nodes)
     m = len(cols.edges)
-    receivers, first = np.unique(cols.edge_dst, return_index=True)
-    senders, from_end = np.unique(cols.edge_src[::-1], return_index=True)
+    receivers, first = distinct_first(cols.edge_dst)
+    senders, from_end = distinct_first(cols.edge_src[::-1])
     hit_in, at_in = lookup(receivers, cols.nodes)
     hit_out, at_out = lookup(senders, cols.nodes)
     first_in = np.where(hit_in, first[at_in] if m else 0, -1)

@@ -61,7 +61,15 @@ from sanctionwatch.chain.chains import get_chain
 from sanctionwatch.errors import InputError
 from sanctionwatch.store.db import Store
 from sanctionwatch.trace.engine import DEFAULT_STOP, UNLABELED_HUB
-from sanctionwatch.trace.index import F64, I32, I64, expand_ranges
+from sanctionwatch.trace.index import (
+    F64,
+    I32,
+    I64,
+    distinct,
+    distinct_counts,
+    distinct_inverse,
+    expand_ranges,
+)
 
 B8 = npt.NDArray[np.bool_]
 I8 = npt.NDArray[np.int8]
@@ -158,7 +166,7 @@ class UtxoIndex:
         in_addr_raw[linked] = out_addr_raw[in_out[linked]]
         both = np.concatenate([out_addr_raw, in_addr_raw])
         known = both >= 0
-        ids, inverse = np.unique(both[known], return_inverse=True)
+        ids, inverse = distinct_inverse(both[known])
         dense = np.full(len(both), -1, dtype=np.int32)
         dense[known] = inverse
         out_addr, in_addr = dense[:n_out], dense[n_out:]
@@ -634,7 +642,7 @@ def _sweepers(index: UtxoIndex, target: B8) -> tuple[I64, I64]:
     hit = np.flatnonzero(target[np.maximum(index.out_addr, 0)] & (index.out_addr >= 0))
     if not len(hit):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    txs, n_hit = np.unique(index.out_tx[hit], return_counts=True)
+    txs, n_hit = distinct_counts(index.out_tx[hit])
     n_out = index.out_off[txs + 1] - index.out_off[txs]
     txs = txs[n_hit == n_out].astype(np.int64)  # every output pays a target
     inputs = expand_ranges(index.in_off[txs], index.in_off[txs + 1])
@@ -673,7 +681,7 @@ def _reach(index: UtxoIndex, start: I64, start_hop: I64, role: I8, hops: int) ->
         reached.append(tx)
         pos = expand_ranges(index.out_off[tx], index.out_off[tx + 1])
         hop = np.repeat(h, index.out_off[tx + 1] - index.out_off[tx]).astype(np.int64)
-    txs = np.unique(np.concatenate(reached)) if reached else np.zeros(0, dtype=np.int64)
+    txs = distinct(np.concatenate(reached)) if reached else np.zeros(0, dtype=np.int64)
     return txs.astype(np.int64), tx_hop
 
 
@@ -732,7 +740,7 @@ def _simulate(
 ) -> _Sim:
     n_tx = len(txs)
     made = expand_ranges(index.out_off[txs], index.out_off[txs + 1])
-    out_pos = np.unique(np.concatenate([made, inj_pos]))
+    out_pos = distinct(np.concatenate([made, inj_pos]))
     n_out = len(out_pos)
     made_by_global = index.out_tx[out_pos].astype(np.int64)
     out_made_by = _lookup(txs, made_by_global)
@@ -960,7 +968,7 @@ def _evidence(
     o_tx = index.out_tx[out_pos[tainted]].astype(np.int64)
     # nodes: hop, tainted in, held
     if len(tainted):
-        keys, inv = np.unique(store_id[tainted], return_inverse=True)
+        keys, inv = distinct_inverse(store_id[tainted])
         sums = np.bincount(inv, weights=dirty[tainted])
         hops = np.full(len(keys), int(NO_HOP), dtype=np.int64)
         np.minimum.at(hops, inv, sim.hop[tainted])
@@ -995,7 +1003,7 @@ def _evidence(
     for inj, p in zip(injections, inj_pos.tolist(), strict=True):
         link_of.setdefault(int(p), inj.link)
     after_cj = _after_coinjoin(sim, [lt for lt, (st, _) in stages.items() if st == "coinjoin"])
-    uniq_tx = np.unique(o_tx)
+    uniq_tx = distinct(o_tx)
     when = {
         t: datetime.fromtimestamp(s, UTC)
         for t, s in zip(uniq_tx.tolist(), index.tx_time[uniq_tx].tolist(), strict=True)
@@ -1084,7 +1092,7 @@ def _evidence(
 def _sum_by(keys: I64, values: F64) -> dict[int, float]:
     if not len(keys):
         return {}
-    uniq, inv = np.unique(keys, return_inverse=True)
+    uniq, inv = distinct_inverse(keys)
     sums = np.bincount(inv, weights=values)
     return {int(k): float(v) for k, v in zip(uniq.tolist(), sums.tolist(), strict=True)}
 
