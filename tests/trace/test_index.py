@@ -191,10 +191,19 @@ def test_build_matches_plain_build(
                 int(np.searchsorted(ids, w)) if w in set(ids.tolist()) else -1 for w in probe
             ]
             assert index.dense(probe).tolist() == expected, chain
+            # positions of store transfers by (sender, time, rowid); unknown ones -1
             rowids = want["rowid"].tolist()
-            assert index.positions_of_rowids([*rowids, 10**6]) == {
-                r: p for p, r in enumerate(rowids)
-            }
+            senders = ids[want["key"] >> 32].tolist()
+            times = ((want["key"] & 0xFFFFFFFF) + index.t0).tolist()
+            got = index.positions_of(senders, times, rowids)
+            assert got.tolist() == list(range(len(rowids)))
+            if rowids:  # another rowid, another second, an unknown sender
+                wrong = index.positions_of(
+                    [senders[0], senders[0], 10**9],
+                    [times[0], times[0] + 1, times[0]],
+                    [10**6, rowids[0], rowids[0]],
+                )
+                assert wrong.tolist() == [-1, -1, -1]
             # inflows in a time window (a binary search) against a filter of all of them
             times = index.t(np.arange(index.n))
             windows = ((0, 3), (2, 2), (-5, 10**9), (span // 2, span), (7, 1))

@@ -274,21 +274,26 @@ def _memo_pairs(
     ).fetchall():
         utxo_legs[(str(chain), str(txid))].append((int(vout), float(value), str(address)))
     account_legs: dict[tuple[str, str], list[tuple[int, float, int, str]]] = defaultdict(list)
+    positions: dict[int, int] = {}  # rowid -> index position of the account legs
     if account_txs:
-        for rowid, chain, tx_hash, value, asset_id, address in con.execute(
+        rows = con.execute(
             """
-            SELECT t.rowid, t.chain, t.tx_hash, t.amount::DOUBLE, t.asset_id, a.address
+            SELECT t.rowid, t.chain, t.tx_hash, t.amount::DOUBLE, t.asset_id, a.address,
+                   t.from_id, epoch(t.block_time)::BIGINT
             FROM transfers t JOIN addresses a ON a.id = t.to_id
             WHERE t.tx_hash IN (SELECT unnest(?::VARCHAR[])) AND t.amount > 0
             """,
             [account_txs],
-        ).fetchall():
+        ).fetchall()
+        at = index.positions_of([r[6] for r in rows], [r[7] for r in rows], [r[0] for r in rows])
+        for (rowid, chain, tx_hash, value, asset_id, address, _, _), p in zip(
+            rows, at.tolist(), strict=True
+        ):
             account_legs[(str(chain), str(tx_hash))].append(
                 (int(rowid), float(value), int(asset_id), str(address))
             )
-    positions = index.positions_of_rowids(
-        [leg[0] for legs in account_legs.values() for leg in legs]
-    )
+            if p >= 0:
+                positions[int(rowid)] = p
     for out_chain, out_tx, out_memo in outs:
         e, dest, dest_chain, memo = wanted[str(out_memo)]
         if dest_chain is not None and dest_chain != out_chain:
@@ -455,9 +460,8 @@ def _amount_matches(
             # the closest to the service's rate, then the earliest
             pick = int(ok[np.lexsort((pay_t[lo:hi][ok], deviation[ok]))[0]])
             r, agreeing = float(r_all[pick]), len(ok)
-            kind, chain_out, tx, ref, asset_out, amount, t_out, _ = payouts.row(
-                int(by_time[lo + pick])
-            )
+            row = int(by_time[lo + pick])
+            kind, chain_out, tx, ref, asset_out, amount, t_out, _ = payouts.row(row)
             _, share, calibration = rates[(chain_in, asset_in, chain_out, asset_out)]
             if tx is None:
                 tx, t_out = traffic.details(int(ref))
@@ -480,23 +484,16 @@ def _amount_matches(
                     evidence,
                     from_tx=info[e.rowid][1],
                     to_tx=tx,
-                    position=ref if kind == "account" else None,
+                    position=int(payouts.at[row]) if kind == "account" else None,
                     txid=tx if kind == "utxo" else None,
                     vout=ref if kind == "utxo" else None,
                 )
             )
             done.add(e.position)
-    # account legs came as rowids: turn them into index positions
-    rowids = [lk.position for lk in links if lk.position is not None]
-    positions = index.positions_of_rowids([int(r) for r in rowids])
-    kept = []
-    for lk in links:
-        if lk.txid is None:
-            if lk.position is None or int(lk.position) not in positions:
-                continue
-            lk.position = positions[int(lk.position)]
-        kept.append(lk)
-    return kept
+    # an account leg the index does not hold (a wallet on another chain) cannot be followed
+    return [
+        lk for lk in links if lk.txid is not None or (lk.position is not None and lk.position >= 0)
+    ]
 
 
 def _service_rates(

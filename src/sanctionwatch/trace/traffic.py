@@ -43,7 +43,8 @@ class Payouts:
 
     ``ref`` is the store rowid of an account transfer or the vout of a UTXO output; ``asset``
     is -1 for UTXO outputs; ``tx`` and ``t`` (transaction hash, time) are None for account
-    payouts read from the index (``ServiceTraffic.details`` gives them for the ones picked)."""
+    payouts read from the index (``ServiceTraffic.details`` gives them for the ones picked);
+    ``at`` is the index position of a payout read from the index, else -1."""
 
     chains: list[str]  # the chain names ``chain`` codes refer to
     utxo: npt.NDArray[np.bool_]
@@ -54,6 +55,7 @@ class Payouts:
     ts: npt.NDArray[np.int64]  # epoch seconds
     tx: npt.NDArray[np.object_]
     t: npt.NDArray[np.object_]
+    at: npt.NDArray[np.int64]
 
     def __len__(self) -> int:
         return len(self.ts)
@@ -92,6 +94,7 @@ class _PayoutColumns:
         ts: npt.ArrayLike,
         tx: list[Any] | None = None,
         t: list[Any] | None = None,
+        at: npt.ArrayLike | None = None,
     ) -> None:
         ts = np.asarray(ts, dtype=np.int64)
         if not len(ts):
@@ -121,6 +124,7 @@ class _PayoutColumns:
                 ts,
                 text,
                 when,
+                np.full(count, -1, dtype=np.int64) if at is None else np.asarray(at, np.int64),
             )
         )
 
@@ -129,7 +133,16 @@ class _PayoutColumns:
             empty = np.zeros(0, dtype=np.int64)
             none = np.zeros(0, dtype=object)
             return Payouts(
-                [], np.zeros(0, dtype=bool), empty, empty, empty, np.zeros(0), empty, none, none
+                [],
+                np.zeros(0, dtype=bool),
+                empty,
+                empty,
+                empty,
+                np.zeros(0),
+                empty,
+                none,
+                none,
+                empty,
             )
         columns = [np.concatenate(column) for column in zip(*self.parts, strict=True)]
         return Payouts(self.chains, *columns)
@@ -246,6 +259,7 @@ class ServiceTraffic:
                 index.asset[positions],
                 index.amount[positions],
                 ts,
+                at=positions,
             )
         if self.rest:
             candidates = self.con.execute(
