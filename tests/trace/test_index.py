@@ -23,6 +23,7 @@ from sanctionwatch.trace.index import (
     expand_ranges,
     lookup,
     member_mask,
+    stable_order,
 )
 
 EDGES = [
@@ -277,3 +278,5 @@ def test_distinct_helpers_equal_np_unique(values: list[int]) -> None:
     assert [x.tolist() for x in distinct_counts(a)] == [found.tolist(), counts.tolist()]
     assert [x.tolist() for x in distinct_first(a)] == [found.tolist(), first.tolist()]
     assert [x.tolist() for x in distinct_inverse(a)] == [found.tolist(), inverse.tolist()]
+    assert stable_order(a).tolist() == np.argsort(a, kind="stable").tolist()
+    assert stable_order(a.astype(np.float64)).tolist() == np.argsort(a, kind="stable").tolist()

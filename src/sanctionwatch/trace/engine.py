@@ -53,6 +53,7 @@ from sanctionwatch.trace.index import (
     expand_ranges,
     lookup,
     member_mask,
+    stable_order,
 )
 from sanctionwatch.trace.links import LINK_CATEGORIES, Entry, Link, find_links
 from sanctionwatch.trace.models import MODELS, Balance, TaintModel
@@ -154,7 +155,7 @@ class ReachArrays:
         """Both reaches: per address min hop, min arrival and every flag, in order of first
         appearance (this one's addresses, then the other's new ones)."""
         nodes = np.concatenate([self.nodes, other.nodes])
-        by_node = np.argsort(nodes, kind="stable")
+        by_node = stable_order(nodes)
         ordered = nodes[by_node]
         starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
         first = by_node[starts]  # the stable sort keeps each address's first appearance first

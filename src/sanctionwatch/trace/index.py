@@ -295,9 +295,10 @@ def lookup(keys: npt.ArrayLike, values: npt.ArrayLike) -> tuple[npt.NDArray[np.b
     wanted = np.asarray(values)
     if not len(table):
         return np.zeros(wanted.shape, dtype=bool), np.zeros(wanted.shape, dtype=np.int64)
-    order = np.argsort(table, kind="stable")
-    slot = np.minimum(np.searchsorted(table[order], wanted), len(table) - 1)
-    return table[order][slot] == wanted, order[slot].astype(np.int64)
+    order = stable_order(table)
+    ordered = table[order]
+    slot = np.minimum(np.searchsorted(ordered, wanted), len(table) - 1)
+    return ordered[slot] == wanted, order[slot]
 
 
 # ``np.unique`` in numpy 2.4 hashes the values when asked for nothing else (0.66 s for 1.3M
@@ -337,6 +338,22 @@ def distinct_inverse(values: npt.ArrayLike) -> tuple[I64, I64]:
     """``np.unique(values, return_inverse=True)``: distinct values and each value's slot."""
     found, _, inverse = _distinct_positions(np.asarray(values, dtype=np.int64))
     return found, inverse
+
+
+def stable_order(values: npt.ArrayLike) -> I64:
+    """``np.argsort(values, kind="stable")`` of integers, by one sort of ``value << bits |
+    position`` keys when they fit in 63 bits (a stable argsort of 10^6 int64 takes ~10x as
+    long)."""
+    a = np.asarray(values)
+    n = len(a)
+    if not n or a.dtype.kind not in "iu":
+        return np.argsort(a, kind="stable").astype(np.int64)
+    bits = max(1, (n - 1).bit_length())
+    if int(a.min()) < 0 or int(a.max()) >= 2 ** (63 - bits):
+        return np.argsort(a, kind="stable").astype(np.int64)
+    keys = (a.astype(np.int64) << bits) | np.arange(n, dtype=np.int64)
+    keys.sort()
+    return keys & ((1 << bits) - 1)
 
 
 def _distinct_positions(values: I64) -> tuple[I64, I64, I64]:

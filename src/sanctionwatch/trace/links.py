@@ -35,7 +35,7 @@ import numpy.typing as npt
 
 from sanctionwatch.chain.chains import CHAINS
 from sanctionwatch.store.db import Store
-from sanctionwatch.trace.index import TraceIndex, expand_ranges
+from sanctionwatch.trace.index import TraceIndex, expand_ranges, stable_order
 from sanctionwatch.trace.traffic import Payouts, ServiceTraffic, epoch, spans
 
 LINK_CATEGORIES = ("dex", "bridge", "cross_chain_swap", "mixer", "exchange")
@@ -429,7 +429,7 @@ def _amount_matches(
         if not rates:
             continue
         # payouts by time; per (chain, asset) of the deposits, each payout's rate (NaN: none)
-        by_time = np.argsort(payouts.ts, kind="stable")
+        by_time = stable_order(payouts.ts)
         pay_t = payouts.ts[by_time]
         pay_amount = payouts.amount[by_time]
         pay_chain, pay_asset = payouts.chain[by_time], payouts.asset[by_time]
@@ -535,7 +535,7 @@ def _service_rates(
     codes, first = np.unique(group_code, return_index=True)
     for code in codes[np.argsort(first)].tolist():  # in order of first appearance
         members = positive[group_code == code]
-        members = members[np.argsort(payouts.ts[members], kind="stable")]
+        members = members[stable_order(payouts.ts[members])]
         chain_out = payouts.chains[int(payouts.chain[members[0]])]
         pay_groups[(chain_out, int(payouts.asset[members[0]]))] = (
             payouts.ts[members],

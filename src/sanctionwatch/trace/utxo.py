@@ -69,6 +69,7 @@ from sanctionwatch.trace.index import (
     distinct_counts,
     distinct_inverse,
     expand_ranges,
+    stable_order,
 )
 
 B8 = npt.NDArray[np.bool_]
@@ -147,14 +148,14 @@ class UtxoIndex:
         out_off = np.r_[np.flatnonzero(new), n_out].astype(np.int64)
         # inputs: spending transaction and spent output through the same keys
         keys = tx_key[new]
-        key_order = np.argsort(keys, kind="stable").astype(np.int64)
+        key_order = stable_order(keys)
         found = _lookup(keys[key_order], col("tx", in_rows))
         in_tx = np.where(found >= 0, key_order[np.maximum(found, 0)], -1)
         vin = col("n", in_rows)
         keep = in_tx >= 0
         order_in = np.lexsort((vin[keep], in_tx[keep]))
         in_tx = in_tx[keep][order_in]
-        rid_order = np.argsort(rid, kind="stable").astype(np.int64)
+        rid_order = stable_order(rid)
         prev = col("prev", in_rows)[keep][order_in]
         at = _lookup(rid[rid_order], prev)
         in_out = np.where(at >= 0, rid_order[np.maximum(at, 0)], -1).astype(np.int64)
@@ -230,7 +231,7 @@ class UtxoIndex:
     def positions_of_rowids(self, rowids: I64) -> I64:
         """Output positions of ``utxo_outputs`` rowids (-1 when not indexed)."""
         if self._rowid_order is None:
-            self._rowid_order = np.argsort(self.out_rowid, kind="stable").astype(np.int64)
+            self._rowid_order = stable_order(self.out_rowid)
         order = self._rowid_order
         if not len(order):
             return np.full(len(rowids), -1, dtype=np.int64)
@@ -790,9 +791,9 @@ def _simulate(
     settle(outside, np.zeros(len(outside), dtype=np.float64))
     out_level = level[np.maximum(out_made_by, 0)] if n_tx else np.zeros(n_out, np.int64)
     out_level = np.where(out_made_by >= 0, out_level, -1)
-    tx_order = np.argsort(level, kind="stable")
-    out_order = np.argsort(out_level, kind="stable")
-    in_order = np.argsort(level[in_tx], kind="stable") if n_tx else np.zeros(0, dtype=np.int64)
+    tx_order = stable_order(level)
+    out_order = stable_order(out_level)
+    in_order = stable_order(level[in_tx]) if n_tx else np.zeros(0, dtype=np.int64)
     lv_tx, lv_out, lv_in = level[tx_order], out_level[out_order], level[in_tx][in_order]
     in_value = index.in_value[in_pos]
     for lv in range(int(level.max()) + 1 if n_tx else 0):
