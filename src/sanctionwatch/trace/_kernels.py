@@ -23,8 +23,8 @@ threads and would otherwise wait for ever on work queued for them.
 
 Dense arrays of one entry per address are taken from a small pool (``acquire``) and handed
 back reset (``release``): allocating them per call costs more than a whole small trace
-(page faults: ~20 ms per 100 MB). Where each address's outgoing transfers start is cached
-per index (``out_offsets``, 8 bytes per address). Every kernel is compiled on first use and
+(page faults: ~20 ms per 100 MB). Where each address's outgoing transfers start is part of
+the index (``TraceIndex.out_offsets``). Every kernel is compiled on first use and
 cached on disk (``cache=True``): about 5 s once per install (or change of this file), then
 ~0.3 s to load in a new process.
 """
@@ -34,7 +34,6 @@ from __future__ import annotations
 import itertools
 import os
 import threading
-import weakref
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -147,33 +146,6 @@ def release(full: Scratch, view: Scratch, *touched: I64, only: tuple[str, ...] =
     with _POOL_LOCK:
         if len(_POOL) < _POOL_SIZE:
             _POOL.append(full)
-
-
-# -- where each address's outgoing transfers start --------------------------------------
-_OFFSETS: dict[int, tuple[weakref.ref[I64], I64]] = {}
-
-
-def out_offsets(key: I64, m: int) -> I64:
-    """``offsets[d]:offsets[d + 1]``: the outgoing transfers of address d in ``key`` (sorted
-    ``sender << 32 | t``). Cached per key array (8 bytes per address, not part of the index):
-    a lookup instead of two binary searches over every transfer (~200 ns each at 7M)."""
-    entry = _OFFSETS.get(id(key))
-    if entry is not None and entry[0]() is key and len(entry[1]) == m + 1:
-        return entry[1]
-    offsets = _count_offsets(key, m)
-    ident = id(key)
-    _OFFSETS[ident] = (weakref.ref(key, lambda _: _OFFSETS.pop(ident, None)), offsets)
-    return offsets  # type: ignore[no-any-return]
-
-
-@_njit
-def _count_offsets(key, m):  # type: ignore[no-untyped-def]
-    offsets = np.zeros(m + 1, np.int64)
-    for p in range(len(key)):
-        offsets[(key[p] >> 32) + 1] += 1
-    for d in range(m):
-        offsets[d + 1] += offsets[d]
-    return offsets
 
 
 @_njit
@@ -347,7 +319,7 @@ def reach_roles(frontier, flags, offsets, in_offsets, hub_degree):  # type: igno
 
 def reach_round(
     key: I64,
-    offsets: I64,
+    offsets: I32 | I64,
     dst: npt.NDArray[np.int32] | I64,
     asset: Assets,
     asset_id: int,
@@ -728,7 +700,7 @@ def _clean_spend(b, x, haircut):  # type: ignore[no-untyped-def]
 
 def ordered_events(
     key: I64,
-    offsets: I64,
+    offsets: I32 | I64,
     asset: Assets,
     amount: npt.NDArray[np.float64],
     in_order: I32,

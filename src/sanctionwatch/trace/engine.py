@@ -435,7 +435,7 @@ def reach(
     listed = np.fromiter(stop, dtype=np.int64, count=len(stop))
     stopped: dict[int, str] = {}
     inferred: dict[int, str] = {}
-    offsets = kern.out_offsets(index.key, len(index.ids))
+    offsets = index.out_offsets
     hub = min(hub_degree, 2**62)
     # roles to decide: not when nothing is listed, no address can be a hub (a degree is at
     # most the number of transfers) and no deposit address is inferred
@@ -568,7 +568,7 @@ def _swept_mask(
     from sanctionwatch.trace import _kernels as kern
 
     nodes = np.asarray(nodes, dtype=np.int64)
-    offsets = kern.out_offsets(index.key, len(index.ids))
+    offsets = index.out_offsets
     if not len(exchange_nodes):
         return np.zeros(len(nodes), dtype=bool), (offsets[nodes + 1] - offsets[nodes])
     if is_exchange is None:
@@ -667,7 +667,7 @@ def simulate(
     injected = inject or {}
     if code is not None:
         _source_cutoffs(index, dense.slot, cutoff, seed_nodes, since_t, injected)
-    offsets = kern.out_offsets(index.key, m)
+    offsets = index.out_offsets
     arrays_of_index = (
         index.key,
         offsets,

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import bisect
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -76,6 +76,13 @@ class TraceIndex:
     in_offsets: I32 | I64  # int32 while there are < 2**31 transfers
     n_store_rows: int
     build_seconds: float = 0.0
+    # where each address's outgoing transfers start in ``key`` (a lookup instead of two
+    # binary searches per expanded address); from ``key`` when not given
+    out_offsets: I32 | I64 = field(default_factory=lambda: np.zeros(1, dtype=np.int32))
+
+    def __post_init__(self) -> None:
+        if len(self.out_offsets) != len(self.ids) + 1:
+            self.out_offsets = _offsets(self.key >> 32, len(self.ids), len(self.key))
 
     # -- construction -----------------------------------------------------------------
     @classmethod
@@ -147,10 +154,7 @@ class TraceIndex:
         del order
         in_order = _positions_sorted_by(dst, t)  # after the narrowing above: a lower peak
         del t
-        in_offsets: I32 | I64 = np.zeros(len(ids) + 1, dtype=np.int32)
-        if len(key) >= 2**31:
-            in_offsets = np.zeros(len(ids) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(dst, minlength=len(ids)), out=in_offsets[1:])
+        in_offsets = _offsets(dst, len(ids), len(key))
         index = cls(
             chain=chain,
             t0=t0,
@@ -175,7 +179,8 @@ class TraceIndex:
     @property
     def nbytes(self) -> int:
         arrays = (self.ids, self.key, self.dst, self.asset, self.amount, self.rowid)
-        return sum(a.nbytes for a in (*arrays, self.in_order, self.in_offsets))
+        offsets = (self.in_order, self.in_offsets, self.out_offsets)
+        return sum(a.nbytes for a in (*arrays, *offsets))
 
     def bytes_per_transfer(self) -> float:
         return self.nbytes / max(self.n, 1)
@@ -389,6 +394,15 @@ def expand_ranges(lo: I64, hi: I64) -> I64:
         return np.zeros(0, dtype=np.int64)
     starts = np.repeat(lo - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
     return (starts + np.arange(total)).astype(np.int64)
+
+
+def _offsets(ends: npt.ArrayLike, m: int, n: int) -> I32 | I64:
+    """Where each of ``m`` addresses' run starts among ``n`` transfers grouped by ``ends``
+    (m + 1 entries; int32 while n < 2**31)."""
+    offsets: I32 | I64
+    offsets = np.zeros(m + 1, dtype=np.int32) if n < 2**31 else np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(np.bincount(np.asarray(ends), minlength=m), out=offsets[1:])
+    return offsets
 
 
 def _dense_ids(src_raw: I32 | I64, dst_raw: I32 | I64) -> tuple[I32 | I64, I32, I32]:
