@@ -616,6 +616,30 @@ def _lowered(w, h, t):  # type: ignore[no-untyped-def]
 
 
 @_njit
+def reached(nodes, label, info, flags):  # type: ignore[no-untyped-def]
+    """After the last round: per reached address (``nodes``, each once) its hop (int32),
+    arrival and flags (EXPANDED, LEAF: never expanded, STOPPED, SEED); its label, info and
+    flags are reset to their sentinels in the same pass."""
+    n = len(nodes)
+    hop = np.empty(n, np.int32)
+    arrival = np.empty(n, np.int64)
+    out = np.empty(n, np.uint8)
+    for i in range(n):
+        g = nodes[i]
+        w = label[g]
+        f = flags[g]
+        if f & EXPANDED:
+            f &= ~LEAF
+        hop[i] = (w >> 32) & 0x7FFFFFFF
+        arrival[i] = w & MASK32
+        out[i] = f & (EXPANDED | LEAF | STOPPED | SEED)
+        label[g] = NO_LABEL
+        info[g] = NO_INFO
+        flags[g] = 0
+    return hop, arrival, out
+
+
+@_njit
 def settle_round(improved, label, flags, hops):  # type: ignore[no-untyped-def]
     """After ``reach_round``: unmark the improved labels, mark first reached addresses
     REACHED (returned), and improved ones below the hop limit no longer leaves."""

@@ -487,17 +487,14 @@ def reach(
         frontier.sort()
         found.append(kern.settle_round(frontier, label, flags, hops))
     nodes = np.concatenate(found)
-    f = flags[nodes]
-    f[(f & kern.EXPANDED) != 0] &= np.uint8(~kern.LEAF & 0xFF)  # leaves: never expanded
-    final = label[nodes]
-    arrival = kern.arrival_of(final)
+    # each reached address's hop, arrival and flags, its dense entries reset as it is read
+    hop, arrival, f = kern.reached(nodes, label, dense.info, flags)
     # a start not reached earlier keeps its own arrival (the label holds it clamped)
     head = arrival[:n_starts]
     kept = head == np.clip(start_t, 0, kern.MASK32)
     head[kept] = start_t[kept]
-    keep = kern.EXPANDED | kern.LEAF | kern.STOPPED | kern.SEED
-    arrays = ReachArrays(nodes, kern.hop_of(final).astype(np.int32), arrival, f & np.uint8(keep))
-    kern.release(full, dense, nodes, listed, only=("label", "info", "flags"))
+    arrays = ReachArrays(nodes, hop, arrival, f)
+    kern.release(full, dense, listed, only=("label", "info", "flags"))
     return Reach.from_arrays(asset_id, arrays, stopped, inferred)
 
 

@@ -10,17 +10,23 @@ per frontier is 10x faster than SQL frontier loops. Layout (``n`` transfers, ``m
   every asset id fits (else int16, else int32), ``amount`` float64 (base units; tracing
   arithmetic, not accounting), ``rowid``;
 - inflows: ``in_order`` int32 (positions sorted by (receiver, time, position)) and
-  ``in_offsets`` (int32 while there are < 2**31 transfers).
+  ``in_offsets``; where each address's outflows start in ``key``: ``out_offsets`` (both
+  int32 while there are < 2**31 transfers).
 
 ``rowid`` is DuckDB's rowid of the ``transfers`` row: the store is append-only (ingest never
 deletes or updates), so it is stable; ``n_store_rows`` records the table size at build time
 so a stale index can be detected. Stored as uint32 while the table has < 2**32 rows.
 
 About 29 bytes per transfer (30 with int16 asset ids, 32 with int32: a store of more than
-32,767 assets) plus 8 bytes per address: 31.1 bytes per transfer measured on the 1M and 10M
-scenarios (3.8 transfers per address; 33.1 before ids went int32 and assets int8). Columns
-are fetched in the narrowest type the table's bounds allow (before, asset ids past 32,767
-wrapped around in int16).
+32,767 assets) plus 12 bytes per address: 32.1 bytes per transfer measured on the 10M
+scenario (3.8 transfers per address), 31.35 on the 50M one (5.1). Until 2026-11-27 the
+out-offsets were a cache beside the index (8 bytes per address, int64) and the figure left
+them out (31.1 and 30.6). Columns are fetched in the narrowest type the table's bounds
+allow (before, asset ids past 32,767 wrapped around in int16).
+
+Positions of store transfers (``positions_of``: link legs found in the store) are searched by
+sender and time, then rowid: no rowid-ordered copy of the index (8 bytes per transfer more,
+and a 6 s stable argsort at 45M transfers, which an earlier version built on first use).
 
 Build (2 cores, 10M scenario: 6.8M indexed transfers, 1.8M addresses): 0.6-0.7 s (0.7-1.8 s
 as the first build of a process; 6.4-7.6 s before), 0.055 s at 1M. Dense ids come from a
