@@ -13,9 +13,11 @@ from hypothesis import strategies as st
 from sanctionwatch.chain.chains import CHAINS
 from sanctionwatch.store import Store, open_store
 from sanctionwatch.trace.index import (
+    RunIds,
     TraceIndex,
     _in_sender_order,
     _positions_sorted_by,
+    compact_ids,
     distinct,
     distinct_counts,
     distinct_first,
@@ -180,7 +182,10 @@ def test_build_matches_plain_build(
                 got = getattr(index, name)
                 assert np.array_equal(got, want[name]), (chain, name)
             wide_ids = len(want["ids"]) and want["ids"].max() >= 2**31
-            assert index.ids.dtype == (np.int64 if wide_ids else np.int32)
+            if isinstance(index.ids, RunIds):  # runs of consecutive ids: a quarter or less
+                assert index.ids.nbytes * 4 <= len(want["ids"]) * (8 if wide_ids else 4)
+            else:
+                assert index.ids.dtype == (np.int64 if wide_ids else np.int32)
             top = int(want["asset"].max()) if len(want["asset"]) else 0
             narrowest = np.int8 if top < 128 else np.int16 if top < 2**15 else np.int32
             assert index.asset.dtype == narrowest
@@ -280,3 +285,31 @@ def test_distinct_helpers_equal_np_unique(values: list[int]) -> None:
     assert [x.tolist() for x in distinct_inverse(a)] == [found.tolist(), inverse.tolist()]
     assert stable_order(a).tolist() == np.argsort(a, kind="stable").tolist()
     assert stable_order(a.astype(np.float64)).tolist() == np.argsort(a, kind="stable").tolist()
+
+
+@given(
+    st.lists(st.tuples(st.integers(1, 40), st.integers(0, 5)), min_size=0, max_size=12),
+    st.integers(0, 2**40),
+)
+def test_run_ids_answer_as_the_sorted_array(runs: list[tuple[int, int]], base: int) -> None:
+    # runs of consecutive ids with gaps between them (as one chain's addresses in a store)
+    ids_list: list[int] = []
+    at = base
+    for length, gap in runs:
+        at += gap
+        ids_list += range(at, at + length)
+        at += length
+    ids = np.asarray(ids_list, dtype=np.int64)
+    compact = compact_ids(ids)
+    if len(ids) and len(runs) * 64 <= ids.nbytes // 2:
+        assert isinstance(compact, RunIds)
+    assert np.array_equal(np.asarray(compact), ids)
+    assert len(compact) == len(ids)
+    if len(ids):
+        picks = np.arange(len(ids))[::3]
+        assert np.asarray(compact[picks]).tolist() == ids[picks].tolist()
+        assert int(compact[len(ids) - 1]) == int(ids[-1])
+    probe = np.concatenate([ids, ids - 1, ids + 1, [base - 1, at, at + 7]]).astype(np.int64)
+    expected = [int(np.searchsorted(ids, w)) if w in set(ids.tolist()) else -1 for w in probe]
+    if isinstance(compact, RunIds):
+        assert compact.positions(probe).tolist() == expected
