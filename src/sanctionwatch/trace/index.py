@@ -18,11 +18,14 @@ deletes or updates), so it is stable; ``n_store_rows`` records the table size at
 so a stale index can be detected. Stored as uint32 while the table has < 2**32 rows.
 
 About 29 bytes per transfer (30 with int16 asset ids, 32 with int32: a store of more than
-32,767 assets) plus 12 bytes per address: 32.1 bytes per transfer measured on the 10M
-scenario (3.8 transfers per address), 31.35 on the 50M one (5.1). Until 2026-11-27 the
-out-offsets were a cache beside the index (8 bytes per address, int64) and the figure left
-them out (31.1 and 30.6). Columns are fetched in the narrowest type the table's bounds
-allow (before, asset ids past 32,767 wrapped around in int16).
+32,767 assets) plus 8 bytes per address for the two offsets, and the ids: 4 bytes per
+address, or runs of consecutive ids (``RunIds``) where one chain's addresses were numbered
+in long runs, as ingest does (~16,000 runs for 1.8M addresses). Measured, every array
+counted: 31.1 bytes per transfer on the 10M scenario (3.8 transfers per address), 30.6 on
+the 50M one. Until 2026-11-27 the out-offsets were a cache beside the index (int64) that
+the figure left out, and the ids an array (32.1 and 31.35 counting both). Columns are
+fetched in the narrowest type the table's bounds allow (before, asset ids past 32,767
+wrapped around in int16).
 
 Positions of store transfers (``positions_of``: link legs found in the store) are searched by
 sender and time, then rowid: no rowid-ordered copy of the index (8 bytes per transfer more,
