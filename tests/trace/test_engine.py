@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sanctionwatch.trace.engine import UNLABELED_HUB, AssetTrace, _node_totals, trace
+from sanctionwatch.trace.engine import UNLABELED_HUB, AssetTrace, trace
+from sanctionwatch.trace.evidence import _node_totals
 from sanctionwatch.trace.models import MODELS
 
 MIXING = [

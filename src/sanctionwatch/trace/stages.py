@@ -214,7 +214,7 @@ def _node_stages(
 
 @dataclass(slots=True)
 class AccountColumns:
-    """A trace's account-model nodes and tainted edges as columns (``engine._assemble``).
+    """A trace's account-model nodes and tainted edges as columns (``evidence.assemble``).
 
     ``nodes``: dense id per node, in the order of the result's first ``len(nodes)`` nodes;
     ``hop``, ``received`` and ``held`` (taint summed over the assets, in the assets' order)
