@@ -23,6 +23,7 @@ from sanctionwatch.trace.index import (
     distinct_first,
     distinct_inverse,
     expand_ranges,
+    find_sorted,
     lookup,
     member_mask,
     stable_order,
@@ -284,6 +285,10 @@ def test_distinct_helpers_equal_np_unique(values: list[int]) -> None:
     assert [x.tolist() for x in distinct_first(a)] == [found.tolist(), first.tolist()]
     assert [x.tolist() for x in distinct_inverse(a)] == [found.tolist(), inverse.tolist()]
     assert stable_order(a).tolist() == np.argsort(a, kind="stable").tolist()
+    ordered = np.sort(a)
+    probe = np.concatenate([a, a + 1, [-7]])
+    first = {v: k for k, v in reversed(list(enumerate(ordered.tolist())))}
+    assert find_sorted(ordered, probe).tolist() == [first.get(v, -1) for v in probe.tolist()]
     assert stable_order(a.astype(np.float64)).tolist() == np.argsort(a, kind="stable").tolist()
 
 

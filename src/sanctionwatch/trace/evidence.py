@@ -31,7 +31,15 @@ from sanctionwatch.chain.chains import CHAINS
 from sanctionwatch.labels.query import categories_of_ids
 from sanctionwatch.store.db import Store, values_query
 from sanctionwatch.trace.engine import NO_HOP, AssetTrace, ModelRun, Reach, TraceResult
-from sanctionwatch.trace.index import F64, I64, TraceIndex, distinct, lookup, member_mask
+from sanctionwatch.trace.index import (
+    F64,
+    I64,
+    TraceIndex,
+    distinct,
+    find_sorted,
+    lookup,
+    member_mask,
+)
 from sanctionwatch.trace.links import Link
 from sanctionwatch.trace.stages import (
     AccountColumns,
@@ -103,18 +111,17 @@ def assemble(
     found_ids = np.asarray(found["id"], dtype=np.int64)
     by_id = np.argsort(found_ids)
     found_ids = found_ids[by_id]
+    found_chains = np.asarray(found["chain"], dtype=object)[by_id]
+    found_texts = np.asarray(found["address"], dtype=object)[by_id]
 
     def located_ids(ids: list[int]) -> list[tuple[str, str]]:
         """(chain, address) of store ids, ("?", "?") for an id not in the store."""
         if not len(found_ids):
             return [("?", "?")] * len(ids)
-        want = np.asarray(ids, dtype=np.int64)
-        slot = np.minimum(np.searchsorted(found_ids, want), len(found_ids) - 1)
-        row = by_id[slot]
-        chains = np.asarray(found["chain"], dtype=object)[row].tolist()
-        texts = np.asarray(found["address"], dtype=object)[row].tolist()
-        out = list(zip(chains, texts, strict=True))
-        for k in np.flatnonzero(found_ids[slot] != want).tolist():
+        at = find_sorted(found_ids, np.asarray(ids, dtype=np.int64))
+        row = np.maximum(at, 0)
+        out = list(zip(found_chains[row].tolist(), found_texts[row].tolist(), strict=True))
+        for k in np.flatnonzero(at < 0).tolist():
             out[k] = ("?", "?")
         return out
 
@@ -155,9 +162,9 @@ def assemble(
         one by one)."""
         if not len(ordered):
             return [located(d) for d in dense.tolist()]
-        slot = np.minimum(np.searchsorted(at_ordered, dense), len(ordered) - 1)
-        out: list[tuple[str, str]] = located_array[slot].tolist()
-        for k in np.flatnonzero(at_ordered[slot] != dense).tolist():
+        at = find_sorted(at_ordered, dense)
+        out: list[tuple[str, str]] = located_array[np.maximum(at, 0)].tolist()
+        for k in np.flatnonzero(at < 0).tolist():
             out[k] = located(int(dense[k]))
         return out
 

@@ -362,13 +362,20 @@ def lookup(keys: npt.ArrayLike, values: npt.ArrayLike) -> tuple[npt.NDArray[np.b
     sorted keys: ``np.isin`` makes one pass over the values per key when the keys are few (a
     service's wallets, a wave's legs), and sorts both otherwise."""
     table = np.asarray(keys)
+    order = stable_order(table)
+    at = find_sorted(table[order], values)
+    return at >= 0, order[np.maximum(at, 0)] if len(table) else np.zeros(at.shape, np.int64)
+
+
+def find_sorted(ordered: npt.ArrayLike, values: npt.ArrayLike) -> I64:
+    """Position of each of ``values`` in the sorted array ``ordered`` (the first of equal
+    values), -1 where it is not there: one binary search each."""
+    table = np.asarray(ordered)
     wanted = np.asarray(values)
     if not len(table):
-        return np.zeros(wanted.shape, dtype=bool), np.zeros(wanted.shape, dtype=np.int64)
-    order = stable_order(table)
-    ordered = table[order]
-    slot = np.minimum(np.searchsorted(ordered, wanted), len(table) - 1)
-    return ordered[slot] == wanted, order[slot]
+        return np.full(wanted.shape, -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(table, wanted), len(table) - 1)
+    return np.where(table[at] == wanted, at, -1).astype(np.int64)
 
 
 # ``np.unique`` in numpy 2.4 hashes the values when asked for nothing else (0.66 s for 1.3M

@@ -69,6 +69,7 @@ from sanctionwatch.trace.index import (
     distinct_counts,
     distinct_inverse,
     expand_ranges,
+    find_sorted,
     stable_order,
 )
 
@@ -149,7 +150,7 @@ class UtxoIndex:
         # inputs: spending transaction and spent output through the same keys
         keys = tx_key[new]
         key_order = stable_order(keys)
-        found = _lookup(keys[key_order], col("tx", in_rows))
+        found = find_sorted(keys[key_order], col("tx", in_rows))
         in_tx = np.where(found >= 0, key_order[np.maximum(found, 0)], -1)
         vin = col("n", in_rows)
         keep = in_tx >= 0
@@ -157,7 +158,7 @@ class UtxoIndex:
         in_tx = in_tx[keep][order_in]
         rid_order = stable_order(rid)
         prev = col("prev", in_rows)[keep][order_in]
-        at = _lookup(rid[rid_order], prev)
+        at = find_sorted(rid[rid_order], prev)
         in_out = np.where(at >= 0, rid_order[np.maximum(at, 0)], -1).astype(np.int64)
         linked = in_out >= 0
         in_value = col("value", in_rows)[keep][order_in]
@@ -222,22 +223,15 @@ class UtxoIndex:
 
     def dense(self, address_ids: Iterable[int]) -> I64:
         """Dense ids of store address ids; -1 for addresses without outputs or inputs."""
-        wanted = np.fromiter(address_ids, dtype=np.int64)
-        if not len(self.addr_ids):
-            return np.full(len(wanted), -1, dtype=np.int64)
-        pos = np.minimum(np.searchsorted(self.addr_ids, wanted), len(self.addr_ids) - 1)
-        return np.where(self.addr_ids[pos] == wanted, pos, -1).astype(np.int64)
+        return find_sorted(self.addr_ids, np.fromiter(address_ids, dtype=np.int64))
 
     def positions_of_rowids(self, rowids: I64) -> I64:
         """Output positions of ``utxo_outputs`` rowids (-1 when not indexed)."""
         if self._rowid_order is None:
             self._rowid_order = stable_order(self.out_rowid)
         order = self._rowid_order
-        if not len(order):
-            return np.full(len(rowids), -1, dtype=np.int64)
-        sorted_rid = self.out_rowid[order]
-        at = np.minimum(np.searchsorted(sorted_rid, rowids), len(order) - 1)
-        return np.where(sorted_rid[at] == rowids, order[at], -1).astype(np.int64)
+        at = find_sorted(self.out_rowid[order], rowids)
+        return np.where(at >= 0, order[np.maximum(at, 0)] if len(order) else -1, -1)
 
     def locate(self, store: Store, outpoints: Sequence[tuple[str, int]]) -> I64:
         """Output positions of (txid, vout) pairs (-1 when not in the store)."""
@@ -719,14 +713,6 @@ class _Sim:
 FATE_NONE, FATE_FOLLOW, FATE_TERMINAL, FATE_DUST, FATE_HOP, FATE_HELD = range(6)
 
 
-def _lookup(sorted_values: I64, wanted: I64) -> I64:
-    """Position of each wanted value in a sorted unique array, -1 when absent."""
-    if not len(sorted_values):
-        return np.full(len(wanted), -1, dtype=np.int64)
-    at = np.minimum(np.searchsorted(sorted_values, wanted), len(sorted_values) - 1)
-    return np.where(sorted_values[at] == wanted, at, -1).astype(np.int64)
-
-
 def _simulate(
     index: UtxoIndex,
     txs: I64,
@@ -744,7 +730,7 @@ def _simulate(
     out_pos = distinct(np.concatenate([made, inj_pos]))
     n_out = len(out_pos)
     made_by_global = index.out_tx[out_pos].astype(np.int64)
-    out_made_by = _lookup(txs, made_by_global)
+    out_made_by = find_sorted(txs, made_by_global)
     in_r = out_made_by >= 0
     # injections (summed per output, capped at the value below)
     inj_local = np.searchsorted(out_pos, inj_pos)
@@ -755,7 +741,7 @@ def _simulate(
     # inputs of the traced transactions and the traced outputs they spend
     in_pos = expand_ranges(index.in_off[txs], index.in_off[txs + 1])
     in_tx = np.repeat(np.arange(n_tx), index.in_off[txs + 1] - index.in_off[txs])
-    in_src = _lookup(out_pos, index.in_out[in_pos])
+    in_src = find_sorted(out_pos, index.in_out[in_pos])
     linked = in_src >= 0
     parent = out_made_by[in_src[linked]]
     has_parent = parent >= 0
@@ -764,7 +750,7 @@ def _simulate(
     addr = index.out_addr[out_pos]
     follow = (addr < 0) | (role[np.maximum(addr, 0)] == FOLLOW)
     spent = index.out_spent[out_pos].astype(np.int64)
-    spent_local = _lookup(txs, spent)
+    spent_local = find_sorted(txs, spent)
     spent_traced = spent_local >= 0
     dirty = np.zeros(n_out, dtype=np.float64)
     fate = np.zeros(n_out, dtype=np.int8)
