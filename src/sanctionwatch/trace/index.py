@@ -381,28 +381,29 @@ def find_sorted(ordered: npt.ArrayLike, values: npt.ArrayLike) -> I64:
 # ``np.unique`` in numpy 2.4 hashes the values when asked for nothing else (0.66 s for 1.3M
 # int64 on this machine) and sorts stably when asked for first indexes or an inverse (0.12
 # s); ``np.sort`` and a neighbour mask take 9 ms. The helpers below give np.unique's
-# results that way: an index or inverse comes from one sort of ``value << bits | index``
-# keys (values and positions non-negative and small enough for 63 bits; else np.unique).
+# results that way: an index or inverse comes from ``stable_order``, one sort of
+# ``value << bits | position`` keys (a stable argsort where those do not fit in 63 bits).
 
 
 def distinct(values: npt.ArrayLike) -> I64:
     """``np.unique(values)`` (integers), by a sort."""
     ordered = np.sort(np.asarray(values, dtype=np.int64))
-    if len(ordered) < 2:
-        return ordered
-    keep = np.empty(len(ordered), dtype=bool)
-    keep[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    return ordered[keep]
+    return ordered[_heads(ordered)]
 
 
 def distinct_counts(values: npt.ArrayLike) -> tuple[I64, I64]:
     """``np.unique(values, return_counts=True)`` (integers), by a sort."""
     ordered = np.sort(np.asarray(values, dtype=np.int64))
-    if not len(ordered):
-        return ordered, np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    return ordered[starts], np.diff(np.r_[starts, len(ordered)]).astype(np.int64)
+    starts = np.flatnonzero(_heads(ordered))
+    return ordered[starts], np.diff(np.append(starts, len(ordered))).astype(np.int64)
+
+
+def _heads(ordered: I64) -> npt.NDArray[np.bool_]:
+    """Where each run of equal values starts in a sorted array."""
+    head = np.empty(len(ordered), dtype=bool)
+    head[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=head[1:])
+    return head
 
 
 def distinct_first(values: npt.ArrayLike) -> tuple[I64, I64]:
@@ -434,21 +435,12 @@ def stable_order(values: npt.ArrayLike) -> I64:
 
 
 def _distinct_positions(values: I64) -> tuple[I64, I64, I64]:
-    n = len(values)
-    if not n:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
-    bits = max(1, (n - 1).bit_length())
-    low, high = int(values.min()), int(values.max())
-    if low < 0 or high >= 2 ** (63 - bits):
-        found, first, inverse = np.unique(values, return_index=True, return_inverse=True)
-        return found, first.astype(np.int64), inverse.astype(np.int64).reshape(-1)
-    keys = (values << bits) | np.arange(n, dtype=np.int64)
-    keys.sort()  # by value, then position: each value's first position leads its run
-    ordered = keys >> bits
-    at = keys & ((1 << bits) - 1)
-    head = np.r_[True, ordered[1:] != ordered[:-1]]
-    inverse = np.empty(n, dtype=np.int64)
+    """Distinct values, the first position of each, each value's slot (``stable_order``:
+    each value's first position leads its run)."""
+    at = stable_order(values)
+    ordered = values[at]
+    head = _heads(ordered)
+    inverse = np.empty(len(values), dtype=np.int64)
     inverse[at] = np.cumsum(head) - 1
     return ordered[head], at[head], inverse
 
@@ -501,11 +493,7 @@ def _dense_ids(src_raw: I32 | I64, dst_raw: I32 | I64) -> tuple[I32 | I64, I32, 
         if hi < 2**31:
             ids = ids.astype(np.int32)
         return ids, rank[src_raw], rank[dst_raw]
-    both = np.concatenate([src_raw, dst_raw])
-    both.sort()
-    first = np.ones(len(both), dtype=bool)
-    np.not_equal(both[1:], both[:-1], out=first[1:])
-    ids = both[first].astype(np.int64)
+    ids = distinct(np.concatenate([src_raw, dst_raw]))
     if lo >= -(2**31) and hi < 2**31:
         ids = ids.astype(np.int32)
     src = np.searchsorted(ids, src_raw).astype(np.int32)
