@@ -198,7 +198,7 @@ def _node_stages(
     for key, n in nodes.items():
         labels = n.get("labels")
         if labels and _frozen(labels):
-            n["stage"], n["stage_evidence"] = "frozen", f"frozen by the issuer ({labels['label']})"
+            n["stage"], n["stage_evidence"] = "frozen", _frozen_by(labels)
             continue
         received = plain_sum(n["tainted_in"].values())
         held = plain_sum(n["held"].values())
@@ -273,15 +273,19 @@ def account_node_stages(
     for i in np.flatnonzero(frozen).tolist():
         node = nodes[i]
         node["stage"] = "frozen"
-        node["stage_evidence"] = f"frozen by the issuer ({node['labels']['label']})"
+        node["stage_evidence"] = _frozen_by(node["labels"])
 
 
 _HOLDS = "holds {}% of the taint it received"
 
 
 def _holds(share: float) -> str:
-    """The dormant evidence (``:.0%`` rounds ``share * 100`` half to even, as ``np.rint``)."""
-    return f"holds {share:.0%} of the taint it received"
+    """The dormant evidence (``.0f`` rounds ``share * 100`` half to even, as ``np.rint``)."""
+    return _HOLDS.format(f"{share * 100:.0f}")
+
+
+def _frozen_by(labels: dict[str, Any]) -> str:
+    return f"frozen by the issuer ({labels['label']})"
 
 
 def plain_sum(values: Any) -> float:
