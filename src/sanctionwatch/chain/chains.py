@@ -38,6 +38,15 @@ CHAINS: dict[str, Chain] = {
     )
 }
 
+UTXO_CHAINS: tuple[str, ...] = tuple(c.name for c in CHAINS.values() if c.model == "utxo")
+
+
+def is_utxo(name: str) -> bool:
+    """A known chain traced output by output (Bitcoin); False for account-model chains and
+    for names this module does not know."""
+    return name in UTXO_CHAINS
+
+
 # Names used by other tools (TagPack currencies, explorers, OFAC asset codes).
 ALIASES: dict[str, str] = {
     "eth": "ethereum",

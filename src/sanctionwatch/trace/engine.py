@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sanctionwatch.chain.addresses import normalize_address
-from sanctionwatch.chain.chains import CHAINS
+from sanctionwatch.chain.chains import UTXO_CHAINS
 from sanctionwatch.errors import InputError, SanctionwatchError
 from sanctionwatch.store.db import Store
 from sanctionwatch.trace.index import (
@@ -1194,7 +1194,7 @@ def _utxo_seed_outputs(
 ) -> dict[str, list[tuple[str, int, float]]]:
     """Seeds on UTXO chains: the outputs they received since ``since`` (thief's addresses),
     or the outputs of transactions they paid into since then (victims), per chain."""
-    utxo_chains = [c.name for c in CHAINS.values() if c.model == "utxo"]
+    utxo_chains = list(UTXO_CHAINS)
     after = since.replace(tzinfo=None) if since is not None and since.tzinfo else since
     if seed_role == "sender":
         sql = """

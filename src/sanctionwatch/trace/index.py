@@ -54,7 +54,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sanctionwatch.chain.chains import CHAINS
+from sanctionwatch.chain.chains import UTXO_CHAINS
 from sanctionwatch.store.db import Store
 
 I32 = npt.NDArray[np.int32]
@@ -163,9 +163,8 @@ class TraceIndex:
             where += " AND chain = ?"
             params.append(chain)
         else:
-            utxo = [c.name for c in CHAINS.values() if c.model == "utxo"]
             where += " AND chain NOT IN (SELECT unnest(?::VARCHAR[]))"
-            params.append(utxo)
+            params.append(list(UTXO_CHAINS))
         n_store_rows = int(store.scalar("SELECT count(*) FROM transfers"))
         # the narrowest type each column fits (bounds of the whole table: DuckDB answers from
         # its statistics in ~1 ms): fresh memory is slow to fault in (~1 s per GB on the

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sanctionwatch.chain.chains import CHAINS
+from sanctionwatch.chain.chains import CHAINS, is_utxo
 from sanctionwatch.store.db import Store
 from sanctionwatch.trace.index import TraceIndex, expand_ranges, stable_order
 from sanctionwatch.trace.traffic import Payouts, ServiceTraffic, epoch, spans
@@ -259,10 +259,9 @@ def _memo_pairs(
     links: list[Link] = []
     symbols = _asset_symbols(store)
     # the outbound legs of every pair, in one query per chain model (not one per pair)
-    utxo_txids = [
-        str(t) for c, t, _ in outs if CHAINS.get(str(c)) and CHAINS[str(c)].model == "utxo"
-    ]
-    account_txs = [str(t) for c, t, _ in outs if str(t) not in set(utxo_txids)]
+    utxo_txids = [str(t) for c, t, _ in outs if is_utxo(str(c))]
+    in_utxo = set(utxo_txids)
+    account_txs = [str(t) for c, t, _ in outs if str(t) not in in_utxo]
     utxo_legs: dict[tuple[str, str], list[tuple[int, float, str]]] = defaultdict(list)
     for chain, txid, vout, value, address in con.execute(
         """
@@ -300,9 +299,9 @@ def _memo_pairs(
             continue
         share = e.dirty / e.amount if e.amount > 0 else 0.0
         evidence = f"memo {memo!r} on the inbound; {out_memo!r} on the outbound paying {dest}"
-        chain = CHAINS.get(str(out_chain))
         leg_key = (str(out_chain), str(out_tx))
-        if chain is not None and chain.model == "utxo":
+        if is_utxo(str(out_chain)):
+            chain = CHAINS[str(out_chain)]
             found = [(vout, value) for vout, value, a in utxo_legs.get(leg_key, []) if a == dest]
             for vout, value in found:
                 links.append(

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sanctionwatch.chain.chains import CHAINS
+from sanctionwatch.chain.chains import CHAINS, is_utxo
 from sanctionwatch.store.db import Store
 from sanctionwatch.trace.index import MASK32, TraceIndex, member_mask
 
@@ -178,8 +178,7 @@ class ServiceTraffic:
     def _indexed_chain(self, chain: str) -> bool:
         if self.index.chain is not None:
             return chain == self.index.chain
-        spec = CHAINS.get(chain)
-        return spec is not None and spec.model != "utxo"
+        return chain in CHAINS and not is_utxo(chain)
 
     def deposits(self, lo: datetime, hi: datetime, limit: int) -> list[tuple[Any, ...]]:
         """The first ``limit`` transfers into the wallets from others in [lo, hi], by time:
@@ -289,7 +288,7 @@ class ServiceTraffic:
                 rid, c, tx, asset, amount, t, ts_ = columns
                 found.add(False, [str(x) for x in c], rid, asset, amount, ts_, tx, t)
         outputs: list[tuple[Any, ...]] = []
-        utxo_wallets = [a for a in self.rest if _is_utxo(self.chain_of.get(int(a), ""))]
+        utxo_wallets = [a for a in self.rest if is_utxo(self.chain_of.get(int(a), ""))]
         if utxo_wallets:  # only a wallet on a UTXO chain spends outputs
             outputs = self.con.execute(
                 """
@@ -323,11 +322,6 @@ class ServiceTraffic:
 
 
 _TIME = itemgetter(3)
-
-
-def _is_utxo(chain: str) -> bool:
-    spec = CHAINS.get(chain)
-    return spec is not None and spec.model == "utxo"
 
 
 def epoch(when: datetime) -> int:
