@@ -24,6 +24,7 @@ from sanctionwatch.trace.index import (
     distinct_inverse,
     expand_ranges,
     find_sorted,
+    in_first_order,
     lookup,
     member_mask,
     stable_order,
@@ -285,6 +286,7 @@ def test_distinct_helpers_equal_np_unique(values: list[int]) -> None:
     assert [x.tolist() for x in distinct_first(a)] == [found.tolist(), first.tolist()]
     assert [x.tolist() for x in distinct_inverse(a)] == [found.tolist(), inverse.tolist()]
     assert stable_order(a).tolist() == np.argsort(a, kind="stable").tolist()
+    assert in_first_order(a).tolist() == list(dict.fromkeys(a.tolist()))
     ordered = np.sort(a)
     probe = np.concatenate([a, a + 1, [-7]])
     first = {v: k for k, v in reversed(list(enumerate(ordered.tolist())))}

@@ -417,6 +417,12 @@ def distinct_inverse(values: npt.ArrayLike) -> tuple[I64, I64]:
     return found, inverse
 
 
+def in_first_order(values: npt.ArrayLike) -> I64:
+    """The distinct values in order of first appearance (``dict.fromkeys`` of the values)."""
+    found, first = distinct_first(values)
+    return found[np.argsort(first)]
+
+
 def stable_order(values: npt.ArrayLike) -> I64:
     """``np.argsort(values, kind="stable")`` of integers, by one sort of ``value << bits |
     position`` keys when they fit in 63 bits (a stable argsort of 10^6 int64 takes ~10x as

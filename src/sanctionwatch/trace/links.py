@@ -35,7 +35,7 @@ import numpy.typing as npt
 
 from sanctionwatch.chain.chains import CHAINS, is_utxo
 from sanctionwatch.store.db import Store
-from sanctionwatch.trace.index import TraceIndex, expand_ranges, stable_order
+from sanctionwatch.trace.index import TraceIndex, expand_ranges, in_first_order, stable_order
 from sanctionwatch.trace.traffic import Payouts, ServiceTraffic, epoch, spans
 
 LINK_CATEGORIES = ("dex", "bridge", "cross_chain_swap", "mixer", "exchange")
@@ -523,16 +523,14 @@ def _service_rates(
         )
         key_of = list(code_of)
         positive_in = d_amount_all > 0
-        in_codes, first_in = np.unique(code[positive_in], return_index=True)
-        for c in in_codes[np.argsort(first_in)].tolist():  # in order of first appearance
+        for c in in_first_order(code[positive_in]).tolist():
             mine = positive_in & (code == c)
             dep_groups[key_of[c]] = (d_amount_all[mine], d_t_all[mine])
     # payouts by (chain, asset), each group in time order (ties: in the order given)
     pay_groups: dict[tuple[Any, Any], tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = {}
     positive = np.flatnonzero(payouts.amount > 0)
     group_code = payouts.chain[positive] * (2**40) + (payouts.asset[positive] + 1)
-    codes, first = np.unique(group_code, return_index=True)
-    for code in codes[np.argsort(first)].tolist():  # in order of first appearance
+    for code in in_first_order(group_code).tolist():
         members = positive[group_code == code]
         members = members[stable_order(payouts.ts[members])]
         chain_out = payouts.chains[int(payouts.chain[members[0]])]
