@@ -166,33 +166,13 @@ def _bad_addresses(bad: list[str]) -> str:
 
 def _known_pairs(store: Store, pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
     """The (chain, address) pairs of ``pairs`` that the address dictionary holds."""
-    if not pairs:
-        return set()
-    ids = _lookup_ids(store, pairs)
-    return {p for p, i in zip(pairs, ids, strict=True) if i >= 0}
+    return set(store.address_ids(pairs))
 
 
 def _lookup_ids(store: Store, pairs: Sequence[tuple[str, str]]) -> list[int]:
     """Address ids of (chain, canonical address) pairs, -1 when unknown; one query."""
-    if not pairs:
-        return []
-    con = store.con
-    with values_query(
-        con,
-        pos=np.arange(len(pairs), dtype=np.int64),
-        chain=[p[0] for p in pairs],
-        address=[p[1] for p in pairs],
-    ) as (sql, params):
-        rows = con.execute(
-            f"SELECT q.pos, a.id FROM ({sql}) q "
-            "LEFT JOIN addresses a ON a.chain = q.chain AND a.address = q.address",
-            params,
-        ).fetchall()
-    ids = [-1] * len(pairs)
-    for pos, found in rows:
-        if found is not None:
-            ids[int(pos)] = int(found)
-    return ids
+    found = store.address_ids(pairs)
+    return [found.get(p, -1) for p in pairs]
 
 
 def _resolve_queries(
