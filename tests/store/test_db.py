@@ -40,3 +40,13 @@ def test_address_ids_of_many_pairs() -> None:
     found = store.address_ids([*pairs, ("tron", "nowhere")])
     assert found == {pair: k for k, pair in enumerate(pairs[::2], start=1)}
     store.close()
+
+
+def test_values_query_refuses_columns_of_different_lengths() -> None:
+    store = open_store(":memory:")
+    with (
+        pytest.raises(ValueError, match="different lengths"),
+        db.values_query(store.con, id=[1, 2], text=["a"]),
+    ):
+        pass
+    store.close()

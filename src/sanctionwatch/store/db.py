@@ -37,9 +37,13 @@ def values_query(
     """A subquery that yields ``columns`` (equal lengths; ints as BIGINT, else VARCHAR) as
     rows, and its parameters: ``f"... IN ({sql})"`` or ``f"... JOIN ({sql}) w ON ..."``.
     Small inputs are bound as list parameters; from ``ARROW_MIN`` values on, an Arrow table
-    is registered on ``con`` for the block (a list of 10^5 values takes 0.05 s to bind)."""
+    is registered on ``con`` for the block (a list of 10^5 values takes 0.05 s to bind). An
+    empty column is typed BIGINT."""
     arrays = {name: _column(values) for name, values in columns.items()}
-    size = len(next(iter(arrays.values()))) if arrays else 0
+    sizes = {len(a) for a in arrays.values()}
+    if len(sizes) > 1:  # unnest would pad the short ones with NULLs
+        raise ValueError(f"values_query columns of different lengths: {sorted(sizes)}")
+    size = sizes.pop() if sizes else 0
     if size < ARROW_MIN:
         parts = [
             f"unnest(?::{'BIGINT' if pa.types.is_integer(a.type) else 'VARCHAR'}[]) AS {name}"
