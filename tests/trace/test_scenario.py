@@ -34,6 +34,7 @@ from sanctionwatch.scenario import generate
 from sanctionwatch.store import Store, open_store
 from sanctionwatch.trace.engine import trace
 from sanctionwatch.trace.index import TraceIndex
+from sanctionwatch.trace.links import LinkCache
 from sanctionwatch.trace.models import MODELS
 from sanctionwatch.trace.traffic import ServiceTraffic, epoch, spans
 
@@ -236,6 +237,31 @@ def test_service_traffic_from_the_index_equals_the_store(scenario: Any) -> None:
         first = [r[3] for r in fast.deposits(lo, hi, 5)]
         assert first == sorted(r[3] for r in slow.deposits(lo, hi, 10**9))[:5]
     assert checked >= 3
+
+
+def test_link_cache_answers_what_the_labels_say(scenario: Any) -> None:
+    """The trace-scoped cache of link matching: actors and wallets as the labels give them,
+    asked once (a second call, overlapping the first, answers from the cache)."""
+    store, _, index, _ = scenario
+    labelled = store.con.execute(
+        "SELECT address_id, actor FROM labels WHERE actor IS NOT NULL ORDER BY ALL"
+    ).fetchall()
+    cache = LinkCache(store, index)
+    some = {int(a) for a, _ in labelled[: len(labelled) // 2]}
+    unlabelled = int(store.scalar("SELECT max(id) FROM addresses")) + 1
+    assert cache.actors(some | {unlabelled}) == {
+        int(a): str(act) for a, act in labelled[: len(labelled) // 2]
+    }
+    everything = {int(a) for a, _ in labelled}
+    assert cache.actors(everything) == {int(a): str(act) for a, act in labelled}
+    actor = str(labelled[0][1])
+    traffic = cache.traffic(actor)
+    assert cache.traffic(actor) is traffic
+    assert sorted(traffic.ids) == sorted({int(a) for a, act in labelled if act == actor})
+    assert cache.symbols == {
+        int(i): str(s or a)
+        for i, s, a in store.con.execute("SELECT id, symbol, asset FROM assets").fetchall()
+    }
 
 
 def test_spans_merge_overlapping_windows() -> None:

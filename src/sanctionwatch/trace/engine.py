@@ -52,7 +52,7 @@ from sanctionwatch.trace.index import (
     member_mask,
     stable_order,
 )
-from sanctionwatch.trace.links import LINK_CATEGORIES, Entry, Link, find_links
+from sanctionwatch.trace.links import LINK_CATEGORIES, Entry, Link, LinkCache, find_links
 from sanctionwatch.trace.models import MODELS, Balance, TaintModel
 from sanctionwatch.trace.stages import classify_stages
 
@@ -1000,6 +1000,7 @@ def _run_model(
     links: list[Link] = []
     processed: set[int] = set()
     dust = dict(dust_abs)  # per asset; an asset first reached by a link: relative to its legs
+    link_cache = LinkCache(store, index)
     for _ in range(MAX_ROUNDS):
         if not waves:
             break
@@ -1018,9 +1019,7 @@ def _run_model(
                     reinjected=w.reinjected,
                 )
             with phases.timed("links"):
-                found = (
-                    _links_of(store, index, tr, r, processed, link_window) if follow_links else []
-                )
+                found = _links_of(link_cache, tr, r, processed, link_window) if follow_links else []
             for lk in found:
                 e = lk.entry
                 if e.position not in processed:
@@ -1056,14 +1055,14 @@ def _run_model(
 
 
 def _links_of(
-    store: Store,
-    index: TraceIndex,
+    cache: LinkCache,
     tr: AssetTrace,
     r: Reach,
     processed: set[int],
     window: timedelta,
 ) -> list[Link]:
     """The legs out of the link services this wave's taint reached."""
+    index = cache.index
     services = {d for d in tr.terminal if r.stopped.get(d) in LINK_CATEGORIES}
     if not services:
         return []
@@ -1088,7 +1087,7 @@ def _links_of(
             strict=True,
         )
     ]
-    return find_links(store, index, entries, window=window)
+    return find_links(cache.store, index, entries, window=window, cache=cache)
 
 
 def _trace_utxo_legs(

@@ -34,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sanctionwatch.chain.chains import CHAINS, is_utxo
-from sanctionwatch.store.db import Store
+from sanctionwatch.store.db import Store, values_query
 from sanctionwatch.trace.index import TraceIndex, expand_ranges, in_first_order, stable_order
 from sanctionwatch.trace.traffic import Payouts, ServiceTraffic, epoch, spans
 
@@ -94,6 +94,57 @@ class Link:
         }
 
 
+class LinkCache:
+    """What link matching reads from the store that does not change within one trace: the
+    assets' symbols, the services' actors and their wallets, and each actor's traffic reader
+    (a trace matches links once per wave: 11 waves at 50M, each asking for the same
+    services)."""
+
+    def __init__(self, store: Store, index: TraceIndex) -> None:
+        self.store = store
+        self.index = index
+        self._symbols: dict[int, str] | None = None
+        self._actor_of: dict[int, str | None] = {}  # service address id -> actor
+        self._wallets: dict[str, list[int]] = {}
+        self._traffic: dict[str, ServiceTraffic] = {}
+
+    @property
+    def symbols(self) -> dict[int, str]:
+        if self._symbols is None:
+            self._symbols = {
+                int(i): str(s or a)
+                for i, s, a in self.store.con.execute(
+                    "SELECT id, symbol, asset FROM assets"
+                ).fetchall()
+            }
+        return self._symbols
+
+    def actors(self, address_ids: set[int]) -> dict[int, str]:
+        """The actor of each of the addresses that has one (labels)."""
+        missing = sorted(a for a in address_ids if a not in self._actor_of)
+        if missing:
+            self._actor_of.update(dict.fromkeys(missing))
+            for a, act in self.store.con.execute(
+                "SELECT DISTINCT address_id, actor FROM labels WHERE actor IS NOT NULL "
+                "AND address_id IN (SELECT unnest(?::BIGINT[])) ORDER BY ALL",
+                [missing],
+            ).fetchall():
+                self._actor_of[int(a)] = str(act)
+        return {a: act for a in address_ids if (act := self._actor_of[a]) is not None}
+
+    def traffic(self, actor: str) -> ServiceTraffic:
+        """The traffic reader of every wallet of ``actor``."""
+        if actor not in self._traffic:
+            if actor not in self._wallets:
+                # DISTINCT: a wallet has a label per source
+                rows = self.store.con.execute(
+                    "SELECT DISTINCT address_id FROM labels WHERE actor = ? ORDER BY 1", [actor]
+                ).fetchall()
+                self._wallets[actor] = [int(a) for (a,) in rows]
+            self._traffic[actor] = ServiceTraffic(self.store, self.index, self._wallets[actor])
+        return self._traffic[actor]
+
+
 def find_links(
     store: Store,
     index: TraceIndex,
@@ -101,22 +152,32 @@ def find_links(
     *,
     window: timedelta = timedelta(hours=6),
     match_exchanges: bool = True,
+    cache: LinkCache | None = None,
 ) -> list[Link]:
     """Every leg out of the services the entries went into (each entry matched at most once
-    per kind; an entry of a memo or same-transaction pair is not matched by amount)."""
+    per kind; an entry of a memo or same-transaction pair is not matched by amount).
+    ``cache``: the store's facts of earlier calls in the same trace."""
     if not entries:
         return []
-    rows = store.con.execute(
-        """
-        SELECT rowid, chain, tx_hash, from_id, to_id, asset_id, block_time
-        FROM transfers WHERE rowid IN (SELECT unnest(?::BIGINT[]))
-        """,  # a semi-join on rowid: 2x faster than a join for a few rows
-        [[e.rowid for e in entries]],
-    ).fetchall()
+    cache = cache or LinkCache(store, index)
+    # same-transaction candidates come from the index: their hashes are read in the same
+    # query as the entries' (one scan of the transfers instead of two)
+    rest = [e for e in entries if e.category != "mixer"]
+    candidates = _same_tx_candidates(index, rest)
+    legs = sorted({p for positions in candidates.values() for p in positions})
+    leg_rowids = index.rowid[np.asarray(legs, dtype=np.int64)].tolist() if legs else []
+    with values_query(store.con, id=[e.rowid for e in entries] + leg_rowids) as (sql, params):
+        rows = store.con.execute(
+            f"""
+            SELECT rowid, chain, tx_hash, from_id, to_id, asset_id, block_time
+            FROM transfers WHERE rowid IN ({sql})
+            """,  # a semi-join on rowid: 2x faster than a join for a few rows
+            params,
+        ).fetchall()
     info = {int(r[0]): r[1:] for r in rows}
     links: list[Link] = []
     done: set[int] = set()
-    symbols = _asset_symbols(store)
+    symbols = cache.symbols
     mixer = [e for e in entries if e.category == "mixer"]
     for e in mixer:
         chain, tx_hash = info[e.rowid][0], info[e.rowid][1]
@@ -137,36 +198,22 @@ def find_links(
             )
         )
         done.add(e.position)
-    rest = [e for e in entries if e.position not in done and e.category != "mixer"]
-    links += _same_tx(store, index, rest, info, done)
+    rest = [e for e in rest if e.position not in done]
+    links += _same_tx(index, rest, candidates, info, done, symbols)
     rest = [e for e in rest if e.position not in done and e.category != "dex"]
-    links += _memo_pairs(store, index, rest, info, done)
+    links += _memo_pairs(store, index, rest, info, done, symbols)
     rest = [e for e in rest if e.position not in done]
     if not match_exchanges:
         rest = [e for e in rest if e.category != "exchange"]
-    links += _amount_matches(store, index, rest, info, done, window)
+    links += _amount_matches(cache, rest, info, done, window)
     return links
 
 
-def _asset_symbols(store: Store) -> dict[int, str]:
-    return {
-        int(i): str(s or a)
-        for i, s, a in store.con.execute("SELECT id, symbol, asset FROM assets").fetchall()
-    }
-
-
-def _same_tx(
-    store: Store,
-    index: TraceIndex,
-    entries: list[Entry],
-    info: dict[int, tuple[Any, ...]],
-    done: set[int],
-) -> list[Link]:
-    """A swap inside one transaction: the sender gets another asset back in the same tx.
-
-    Candidates come from the index (the sender's inflows in the same second, of another
-    asset), then their transaction hashes are compared: no scan of the transfers table.
-    """
+def _same_tx_candidates(index: TraceIndex, entries: list[Entry]) -> dict[int, list[int]]:
+    """Entry rowid -> index positions of the legs that may pay its sender back in the same
+    transaction: the sender's inflows in the same second, of another asset."""
+    if not entries:
+        return {}
     at = np.fromiter((e.position for e in entries), dtype=np.int64, count=len(entries))
     when = index.t(at)
     which, inflow = index.inflows_between_many(index.src(at), when, when)
@@ -174,32 +221,39 @@ def _same_tx(
     which, inflow = which[other], inflow[other]
     found: dict[int, list[int]] = {}
     for k, p in zip(which.tolist(), inflow.tolist(), strict=True):
-        found.setdefault(k, []).append(p)
-    candidates = {entries[k].rowid: positions for k, positions in found.items()}
-    if not candidates:
-        return []
-    rowid_of = {p: int(index.rowid[p]) for ps in candidates.values() for p in ps}
-    rows = store.con.execute(
-        "SELECT rowid, tx_hash, amount::DOUBLE, asset_id FROM transfers "
-        "WHERE rowid IN (SELECT unnest(?::BIGINT[]))",
-        [list(rowid_of.values())],
-    ).fetchall()
-    leg_info = {int(r[0]): (str(r[1]), float(r[2]), int(r[3])) for r in rows}
-    symbols = _asset_symbols(store)
+        found.setdefault(entries[k].rowid, []).append(p)
+    return found
+
+
+def _same_tx(
+    index: TraceIndex,
+    entries: list[Entry],
+    candidates: dict[int, list[int]],
+    info: dict[int, tuple[Any, ...]],
+    done: set[int],
+    symbols: dict[int, str],
+) -> list[Link]:
+    """A swap inside one transaction: the sender gets another asset back in the same tx.
+
+    The candidates come from the index (``_same_tx_candidates``) and ``info`` holds their
+    transaction hashes: no scan of the transfers table for them.
+    """
     by_rowid = {e.rowid: e for e in entries}
     out: list[Link] = []
     for rid, positions in candidates.items():
-        e = by_rowid[rid]
+        e = by_rowid.get(rid)
+        if e is None:
+            continue  # matched by an earlier kind
         chain, tx_hash = info[rid][0], info[rid][1]
         legs = [
-            (p, *leg_info[rowid_of[p]])
+            (p, float(index.amount[p]), int(index.asset[p]))
             for p in positions
-            if rowid_of[p] in leg_info and leg_info[rowid_of[p]][0] == tx_hash
+            if info[int(index.rowid[p])][1] == tx_hash
         ]
         if not legs:
             continue
         share = e.dirty / e.amount if e.amount > 0 else 0.0
-        for p, _, amount, asset_id in legs:
+        for p, amount, asset_id in legs:
             out.append(
                 Link(
                     "dex_swap",
@@ -226,6 +280,7 @@ def _memo_pairs(
     entries: list[Entry],
     info: dict[int, tuple[Any, ...]],
     done: set[int],
+    symbols: dict[int, str],
 ) -> list[Link]:
     """THORChain-style: ``=:CHAIN.ASSET:DEST`` on the inbound, ``OUT:<HASH>`` on the outbound."""
     if not entries:
@@ -257,7 +312,6 @@ def _memo_pairs(
         [list(wanted)],
     ).fetchall()
     links: list[Link] = []
-    symbols = _asset_symbols(store)
     # the outbound legs of every pair, in one query per chain model (not one per pair)
     utxo_txids = [str(t) for c, t, _ in outs if is_utxo(str(c))]
     in_utxo = set(utxo_txids)
@@ -369,8 +423,7 @@ def parse_swap_memo(memo: str) -> tuple[str | None, str] | None:
 
 
 def _amount_matches(
-    store: Store,
-    index: TraceIndex,
+    cache: LinkCache,
     entries: list[Entry],
     info: dict[int, tuple[Any, ...]],
     done: set[int],
@@ -384,32 +437,17 @@ def _amount_matches(
     """
     if not entries:
         return []
-    con = store.con
-    # the services the entries went into, and every wallet of those services' actors
-    actor_of = {
-        int(a): str(act)
-        for a, act in con.execute(
-            "SELECT DISTINCT address_id, actor FROM labels WHERE actor IS NOT NULL "
-            "AND address_id IN (SELECT unnest(?::BIGINT[]))",
-            [sorted({int(info[e.rowid][3]) for e in entries})],
-        ).fetchall()
-    }
-    wallets: dict[str, list[int]] = defaultdict(list)
-    for a, act in con.execute(
-        "SELECT DISTINCT address_id, actor FROM labels "
-        "WHERE actor IN (SELECT unnest(?::VARCHAR[]))",
-        [sorted(set(actor_of.values()))],
-    ).fetchall():
-        wallets[str(act)].append(int(a))
+    # the services the entries went into, and their actors
+    actor_of = cache.actors({int(info[e.rowid][3]) for e in entries})
     by_actor: dict[str, list[Entry]] = defaultdict(list)
     for e in entries:
         owner = actor_of.get(int(info[e.rowid][3]))
         if owner is not None:
             by_actor[owner].append(e)
-    symbols = _asset_symbols(store)
+    symbols = cache.symbols
     links: list[Link] = []
     for act, group in by_actor.items():
-        traffic = ServiceTraffic(store, index, wallets[act])
+        traffic = cache.traffic(act)
         lo = min(info[e.rowid][5] for e in group) - CALIBRATION
         hi = max(info[e.rowid][5] for e in group) + CALIBRATION
         deposits = traffic.deposits(lo, hi, CALIBRATION_DEPOSITS)

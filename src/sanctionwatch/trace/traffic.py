@@ -175,6 +175,13 @@ class ServiceTraffic:
         self.rest = [a for a in ids if a not in answered]
         self.dense_all = np.array([d for d in dense if d >= 0], dtype=np.int64)
 
+    @property
+    def rest_chains(self) -> str:
+        """The chains of the wallets the store answers for, as SQL constants: DuckDB skips
+        the row groups of other chains by their statistics (a store of one chain answers
+        for the wallets of others without a scan)."""
+        return _sql_texts(sorted({self.chain_of.get(int(a), "") for a in self.rest}))
+
     def _indexed_chain(self, chain: str) -> bool:
         if self.index.chain is not None:
             return chain == self.index.chain
@@ -210,10 +217,10 @@ class ServiceTraffic:
             )
         if self.rest:
             found += self.con.execute(
-                """
+                f"""
                 SELECT chain, asset_id, amount::DOUBLE, epoch(block_time)::BIGINT
                 FROM transfers
-                WHERE to_id IN (SELECT unnest(?::BIGINT[]))
+                WHERE chain IN ({self.rest_chains}) AND to_id IN (SELECT unnest(?::BIGINT[]))
                   AND from_id NOT IN (SELECT unnest(?::BIGINT[]))
                   AND block_time BETWEEN ? AND ? AND amount > 0 AND success IS NOT FALSE
                   AND kind <> 'output'
@@ -262,10 +269,10 @@ class ServiceTraffic:
             )
         if self.rest:
             candidates = self.con.execute(
-                """
+                f"""
                 SELECT rowid, epoch(block_time)::BIGINT AS ts
                 FROM transfers
-                WHERE from_id IN (SELECT unnest(?::BIGINT[]))
+                WHERE chain IN ({self.rest_chains}) AND from_id IN (SELECT unnest(?::BIGINT[]))
                   AND to_id NOT IN (SELECT unnest(?::BIGINT[]))
                   AND block_time BETWEEN ? AND ? AND amount > 0 AND success IS NOT FALSE
                   AND kind <> 'output'
@@ -274,15 +281,17 @@ class ServiceTraffic:
             ).fetchnumpy()
             ts = np.asarray(candidates["ts"], dtype=np.int64)
             rowids = np.sort(np.asarray(candidates["rowid"], dtype=np.int64)[in_spans(ts)])
-            rows = self.con.execute(
-                """
-                SELECT rowid, chain, tx_hash, asset_id, amount::DOUBLE,
-                       block_time, epoch(block_time)::BIGINT
-                FROM transfers WHERE rowid IN (SELECT unnest(?::BIGINT[]))
-                ORDER BY rowid
-                """,
-                [rowids.tolist()],
-            ).fetchall()
+            rows = []
+            if len(rowids):
+                rows = self.con.execute(
+                    """
+                    SELECT rowid, chain, tx_hash, asset_id, amount::DOUBLE,
+                           block_time, epoch(block_time)::BIGINT
+                    FROM transfers WHERE rowid IN (SELECT unnest(?::BIGINT[]))
+                    ORDER BY rowid
+                    """,
+                    [rowids.tolist()],
+                ).fetchall()
             if rows:
                 columns = (list(column) for column in zip(*rows, strict=True))
                 rid, c, tx, asset, amount, t, ts_ = columns
@@ -291,14 +300,16 @@ class ServiceTraffic:
         utxo_wallets = [a for a in self.rest if is_utxo(self.chain_of.get(int(a), ""))]
         if utxo_wallets:  # only a wallet on a UTXO chain spends outputs
             outputs = self.con.execute(
-                """
+                f"""
                 SELECT o.chain, o.txid, o.vout, o.value::DOUBLE, o.block_time,
                        epoch(o.block_time)::BIGINT
                 FROM utxo_outputs o
-                WHERE o.block_time BETWEEN ? AND ? AND o.address_id IS NOT NULL
+                WHERE o.chain IN ({self.rest_chains})
+                  AND o.block_time BETWEEN ? AND ? AND o.address_id IS NOT NULL
                   AND o.address_id NOT IN (SELECT unnest(?::BIGINT[]))
                   AND o.txid IN (SELECT txid FROM utxo_inputs
-                                 WHERE address_id IN (SELECT unnest(?::BIGINT[]))
+                                 WHERE chain IN ({self.rest_chains})
+                                   AND address_id IN (SELECT unnest(?::BIGINT[]))
                                    AND block_time BETWEEN ? AND ?)
                 """,
                 [lo, hi, self.ids, utxo_wallets, lo, hi],
@@ -322,6 +333,11 @@ class ServiceTraffic:
 
 
 _TIME = itemgetter(3)
+
+
+def _sql_texts(texts: list[str]) -> str:
+    """SQL string literals, comma-separated (``''`` for an empty list: matches nothing)."""
+    return ", ".join("'" + text.replace("'", "''") + "'" for text in texts) or "''"
 
 
 def epoch(when: datetime) -> int:
