@@ -212,7 +212,7 @@ def test_service_traffic_from_the_index_equals_the_store(scenario: Any) -> None:
     ).fetchall()
     lo, hi = store.con.execute("SELECT min(block_time), max(block_time) FROM transfers").fetchone()
     everything = spans([epoch(lo)], hi - lo)
-    checked = 0
+    checked = in_narrow = 0
     for _, wallets in actors:
         ids = [int(i) for i in wallets]
         fast = ServiceTraffic(store, index, ids)
@@ -230,6 +230,16 @@ def test_service_traffic_from_the_index_equals_the_store(scenario: Any) -> None:
             return (row[0], row[1], row[3], row[4], row[5], row[7])
 
         assert sorted(map(fields, fast_out)) == sorted(map(fields, slow_rows))
+        # payouts read only in spans: hour-long ones, and one across the end of [lo, hi]
+        step = (hi - lo) / 7
+        narrow = spans(
+            [epoch(lo + k * step) for k in range(7)] + [epoch(hi) - 600], timedelta(hours=1)
+        )
+        mid = lo + (hi - lo) / 3
+        in_fast = fast.payouts(mid, hi, narrow).rows()
+        in_slow = slow.payouts(mid, hi, narrow).rows()
+        assert sorted(map(fields, in_fast)) == sorted(map(fields, in_slow))
+        in_narrow += len(in_fast)
         for row in fast_out[:20]:  # hash and time come from the store when picked
             if row[0] == "account" and row[2] is None:
                 assert fast.details(row[3]) == (slow_out[row[3]][2], slow_out[row[3]][6])
@@ -237,6 +247,7 @@ def test_service_traffic_from_the_index_equals_the_store(scenario: Any) -> None:
         first = [r[3] for r in fast.deposits(lo, hi, 5)]
         assert first == sorted(r[3] for r in slow.deposits(lo, hi, 10**9))[:5]
     assert checked >= 3
+    assert in_narrow > 0  # the spans held payouts
 
 
 def test_link_cache_answers_what_the_labels_say(scenario: Any) -> None:

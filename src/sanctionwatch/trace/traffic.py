@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from sanctionwatch.chain.chains import CHAINS, is_utxo
 from sanctionwatch.store.db import Store
-from sanctionwatch.trace.index import MASK32, TraceIndex, member_mask
+from sanctionwatch.trace.index import MASK32, TraceIndex, expand_ranges, member_mask
 
 
 def spans(starts: list[int], window: timedelta) -> tuple[list[int], list[int]]:
@@ -249,14 +249,19 @@ class ServiceTraffic:
         index = self.index
         t_lo, t_hi = self.index.to_t(lo), self.index.to_t(hi)
         found = _PayoutColumns()
+        # the spans within [lo, hi] as index times [start, stop): a hot wallet's outflows
+        # are read only there (each wallet's are sorted by time: a binary search per span)
+        first = np.clip(np.maximum(begins - index.t0, t_lo), 0, 2**32)
+        stop = np.clip(np.minimum(ends - index.t0, t_hi) + 1, 0, 2**32)
+        stop = np.maximum(stop, first)
         for address, d in self.held:
-            a = int(np.searchsorted(index.key, (d << 32) | max(t_lo, 0), "left"))
-            b = int(np.searchsorted(index.key, (d << 32) | max(t_hi + 1, 0), "left"))
-            positions = np.arange(a, b, dtype=np.int64)
+            row = np.int64(d) << 32
+            positions = expand_ranges(
+                np.searchsorted(index.key, row + first, "left").astype(np.int64),
+                np.searchsorted(index.key, row + stop, "left").astype(np.int64),
+            )
             positions = positions[~member_mask(index.dst[positions], self.dense_all)]
             ts = (index.key[positions] & MASK32) + index.t0
-            keep = in_spans(ts)
-            positions, ts = positions[keep], ts[keep]
             # transaction hash and time are looked up for the payouts picked (``details``)
             found.add(
                 False,
