@@ -209,6 +209,9 @@ def find_links(
     return links
 
 
+_NO_ROW = (None, None)  # a leg the store no longer holds: never the same transaction
+
+
 def _same_tx_candidates(index: TraceIndex, entries: list[Entry]) -> dict[int, list[int]]:
     """Entry rowid -> index positions of the legs that may pay its sender back in the same
     transaction: the sender's inflows in the same second, of another asset."""
@@ -248,7 +251,7 @@ def _same_tx(
         legs = [
             (p, float(index.amount[p]), int(index.asset[p]))
             for p in positions
-            if info[int(index.rowid[p])][1] == tx_hash
+            if info.get(int(index.rowid[p]), _NO_ROW)[1] == tx_hash
         ]
         if not legs:
             continue
