@@ -32,6 +32,7 @@ from sanctionwatch.chain.readers import ReadOptions
 from sanctionwatch.labels import ingest_label_files
 from sanctionwatch.scenario import generate
 from sanctionwatch.store import Store, open_store
+from sanctionwatch.store.db import ARROW_MIN, values_query
 from sanctionwatch.trace.engine import trace
 from sanctionwatch.trace.index import TraceIndex
 from sanctionwatch.trace.links import LinkCache
@@ -248,6 +249,19 @@ def test_service_traffic_from_the_index_equals_the_store(scenario: Any) -> None:
         assert first == sorted(r[3] for r in slow.deposits(lo, hi, 10**9))[:5]
     assert checked >= 3
     assert in_narrow > 0  # the spans held payouts
+
+
+def test_traffic_details_leave_the_connection_free(scenario: Any) -> None:
+    """A picked payout's details, then a query with registered values on the same
+    connection (DuckDB refuses to register while a fetchone's result is open)."""
+    store, _, index, _ = scenario
+    traffic = ServiceTraffic(store, index, [int(index.ids[0])])
+    tx_hash, _ = traffic.details(int(index.rowid[0]))
+    assert tx_hash
+    with values_query(store.con, id=list(range(ARROW_MIN))) as (sql, params):
+        assert store.con.execute(f"SELECT count(*) FROM ({sql})", params).fetchall() == [
+            (ARROW_MIN,)
+        ]
 
 
 def test_link_cache_answers_what_the_labels_say(scenario: Any) -> None:

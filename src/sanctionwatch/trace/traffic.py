@@ -330,11 +330,13 @@ class ServiceTraffic:
 
     def details(self, rowid: int) -> tuple[str, datetime]:
         """Transaction hash and time of a transfer (payouts from the index lack them)."""
-        row = self.con.execute(
+        # fetchall: fetchone leaves the result open, and DuckDB then refuses to register a
+        # table on the connection (``store.values_query``) until the next query
+        rows = self.con.execute(
             "SELECT tx_hash, block_time FROM transfers WHERE rowid = ?", [rowid]
-        ).fetchone()
-        assert row is not None, f"transfer rowid {rowid} from the index is not in the store"
-        return str(row[0]), row[1]
+        ).fetchall()
+        assert rows, f"transfer rowid {rowid} from the index is not in the store"
+        return str(rows[0][0]), rows[0][1]
 
 
 _TIME = itemgetter(3)
