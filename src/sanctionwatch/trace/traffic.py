@@ -173,6 +173,7 @@ class ServiceTraffic:
         self.held = held  # (address id, dense id) of the wallets the index answers for
         answered = {a for a, _ in held}
         self.rest = [a for a in ids if a not in answered]
+        self._stored: dict[str, tuple[bool, bool]] = {}  # see ``_store_holds``
         self.dense_all = np.array([d for d in dense if d >= 0], dtype=np.int64)
 
     @property
@@ -181,6 +182,22 @@ class ServiceTraffic:
         the row groups of other chains by their statistics (a store of one chain answers
         for the wallets of others without a scan)."""
         return _sql_texts(sorted({self.chain_of.get(int(a), "") for a in self.rest}))
+
+    def _store_holds(self) -> tuple[bool, bool]:
+        """Whether the store holds any account transfers, and any spent UTXO outputs, on the
+        chains of the wallets it answers for: asked once per set of chains (two probes the
+        row groups' statistics answer), so that a store without those chains is not asked
+        four times per call (each a ~1.5 ms query that finds nothing)."""
+        chains = self.rest_chains
+        if chains not in self._stored:
+            rows = self.con.execute(
+                f"""
+                SELECT EXISTS (SELECT 1 FROM transfers WHERE chain IN ({chains})),
+                       EXISTS (SELECT 1 FROM utxo_inputs WHERE chain IN ({chains}))
+                """
+            ).fetchall()  # not fetchone: see ``details``
+            self._stored[chains] = (bool(rows[0][0]), bool(rows[0][1]))
+        return self._stored[chains]
 
     def _indexed_chain(self, chain: str) -> bool:
         if self.index.chain is not None:
@@ -215,7 +232,7 @@ class ServiceTraffic:
                 (t[outside] + index.t0).tolist(),
                 strict=True,
             )
-        if self.rest:
+        if self.rest and self._store_holds()[0]:
             found += self.con.execute(
                 f"""
                 SELECT chain, asset_id, amount::DOUBLE, epoch(block_time)::BIGINT
@@ -272,7 +289,7 @@ class ServiceTraffic:
                 ts,
                 at=positions,
             )
-        if self.rest:
+        if self.rest and self._store_holds()[0]:
             candidates = self.con.execute(
                 f"""
                 SELECT rowid, epoch(block_time)::BIGINT AS ts
@@ -303,7 +320,7 @@ class ServiceTraffic:
                 found.add(False, [str(x) for x in c], rid, asset, amount, ts_, tx, t)
         outputs: list[tuple[Any, ...]] = []
         utxo_wallets = [a for a in self.rest if is_utxo(self.chain_of.get(int(a), ""))]
-        if utxo_wallets:  # only a wallet on a UTXO chain spends outputs
+        if utxo_wallets and self._store_holds()[1]:  # only a wallet on a UTXO chain spends
             outputs = self.con.execute(
                 f"""
                 SELECT o.chain, o.txid, o.vout, o.value::DOUBLE, o.block_time,
