@@ -154,16 +154,26 @@ class ServiceTraffic:
     store's scans for an exchange's deposits (``to_id`` is not the sort key) took half
     of a trace."""
 
-    def __init__(self, store: Store, index: TraceIndex, ids: list[int]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        index: TraceIndex,
+        ids: list[int],
+        chain_of: dict[int, str] | None = None,
+    ) -> None:
+        """``chain_of``: each wallet's chain, when the caller has read it already."""
         self.con = store.con
         self.index = index
         self.ids = ids
-        chain_of = dict(
-            self.con.execute(
-                "SELECT id, chain FROM addresses WHERE id IN (SELECT unnest(?::BIGINT[]))", [ids]
-            ).fetchall()
-        )
-        self.chain_of = {int(k): str(v) for k, v in chain_of.items()}
+        if chain_of is None:
+            chain_of = {
+                int(k): str(v)
+                for k, v in self.con.execute(
+                    "SELECT id, chain FROM addresses WHERE id IN (SELECT unnest(?::BIGINT[]))",
+                    [ids],
+                ).fetchall()
+            }
+        self.chain_of = chain_of
         dense = index.dense(ids) if index.n else np.full(len(ids), -1, dtype=np.int64)
         held = [
             (a, int(d))
