@@ -17,8 +17,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sanctionwatch.trace.engine import UNLABELED_HUB, AssetTrace, trace
+from sanctionwatch.trace.engine import UNLABELED_HUB, AssetTrace, _events_at, _injected, trace
 from sanctionwatch.trace.evidence import _node_totals
 from sanctionwatch.trace.models import MODELS
 
@@ -257,3 +259,41 @@ def test_node_totals_sum_what_the_nodes_show() -> None:
         assert received.tolist() == [sum(n["tainted_in"].values()) for n in nodes]
         assert held.tolist() == [sum(n["held"].values()) for n in nodes]
     assert received.tolist() == [0.2, 2.0, 5.0]  # one name: the later asset's amount
+
+
+class _Times:
+    """The one thing ``_events_at`` asks of the index: a position's time."""
+
+    def __init__(self, times: Any) -> None:
+        self.times = np.asarray(times, dtype=np.int64)
+
+    def t(self, positions: Any) -> Any:
+        return self.times[np.asarray(positions, dtype=np.int64)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 20), min_size=1, max_size=60),
+    st.data(),
+)
+def test_events_at_finds_each_position_where_a_search_of_every_event_does(
+    times: list[int], data: st.DataObject
+) -> None:
+    """Positions found by their second among events in time order: as a dict of every
+    event would say (absent ones -1), and the injected amounts land on those events."""
+    n = len(times)
+    index = _Times(times)
+    listed = data.draw(st.lists(st.integers(0, n - 1), unique=True, max_size=n))
+    ev = np.array(
+        sorted(listed, key=lambda p: (times[p], data.draw(st.integers(0, 3)))), dtype=np.int64
+    )
+    ev = ev[np.argsort(index.t(ev), kind="stable")] if len(ev) else ev
+    t = index.t(ev)
+    wanted = data.draw(st.lists(st.integers(0, n - 1), unique=True, max_size=n))
+    where = {int(p): k for k, p in enumerate(ev.tolist())}
+    at = _events_at(index, ev, t, np.array(wanted, dtype=np.int64))
+    assert at.tolist() == [where.get(p, -1) for p in wanted]
+    amounts = {p: float(k + 1) for k, p in enumerate(wanted)}
+    hit, value = _injected(index, ev, t, amounts)
+    assert hit.tolist() == [p in amounts for p in ev.tolist()]
+    assert value.tolist() == [amounts.get(p, 0.0) for p in ev.tolist()]
