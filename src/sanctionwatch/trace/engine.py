@@ -677,6 +677,7 @@ def simulate(
             cutoff,
             dense.info,
             max_rank,
+            degree,
         )
         if code is None:
             events = (ev, src, dst, t, amount)
@@ -722,7 +723,8 @@ def simulate(
         holding = dirty > 0.0
         out.held_at = dict(zip(expanded[holding].tolist(), dirty[holding].tolist(), strict=True))
         out.held = sum(out.held_at.values())
-        out.absorbed = sum(absorbed.tolist())
+        # the nonzero ones in order, from 0.0: the same float as the sum of all of them
+        out.absorbed = sum(absorbed[absorbed != 0.0].tolist(), 0.0)
         break
     dense.reset(arrays.nodes, ("info",))
     dense.reset(np.concatenate([stopped, seed_nodes]), ("flags",))
