@@ -780,7 +780,7 @@ def ordered_events(
         keys = np.concatenate([key_b[base : base + k] for base, k in parts])
     if slot_bits:
         keys.sort()
-        return order_events(keys, pos_b, src_b, x_b, dst, rank_bits, slot_bits)
+        return order_events(keys, pos_b, src_b, x_b, dst, rank_bits, slot_bits)  # type: ignore[no-any-return]
     at = np.concatenate([np.arange(base, base + k) for base, k in parts])
     pos, src, x = pos_b[at], src_b[at], x_b[at]
     t, rank = keys >> rank_bits, keys & ((1 << rank_bits) - 1)
@@ -923,66 +923,37 @@ def _balance_before(  # type: ignore[no-untyped-def]
     return bal
 
 
-def order_events(
-    keys: I64,
-    pos: I64,
-    src: I64,
-    amount: npt.NDArray[np.float64],
-    dst: npt.NDArray[np.int32] | I64,
-    rank_bits: int,
-    slot_bits: int,
-) -> tuple[I64, I64, I64, I64, npt.NDArray[np.float64]]:
+@_njit
+def order_events(keys, pos, src, amount, dst, rank_bits, slot_bits):  # type: ignore[no-untyped-def]
     """The events in the engine's order from ``keys`` (sorted (t, rank + 1, slot) keys, see
     ``_collect_events``): runs of equal (t, rank) ordered by (-amount, position). Returns
-    (position, sender, receiver, time, amount) in that order. From ``PARALLEL_MIN`` events
-    on, in ``WORKERS`` parts at once, each cut where a run of equal (t, rank) begins (the
-    gathers are random accesses: ~40 ns an event)."""
+    (position, sender, receiver, time, amount) in that order."""
     n = len(keys)
-    out = (
-        np.empty(n, np.int64),
-        np.empty(n, np.int64),
-        np.empty(n, np.int64),
-        np.empty(n, np.int64),
-        np.empty(n, np.float64),
-    )
-    bounds = [0, n]
-    if WORKERS > 1 and n >= max(PARALLEL_MIN, 1):
-        heads = keys >> slot_bits
-        cuts = [n * k // WORKERS for k in range(1, WORKERS)]
-        # a cut moves back to the start of its run
-        starts = np.searchsorted(heads, heads[cuts], side="left").tolist()
-        bounds = sorted({0, n, *starts})
-    parts = [(a, b) for a, b in itertools.pairwise(bounds) if b > a] or [(0, 0)]
-    args = (keys, pos, src, amount, dst, rank_bits, slot_bits, *out)
-    _in_parts(lambda a, b: _order_part(*args, a, b), parts)
-    o_pos, o_src, o_dst, o_t, o_x = out
-    return o_pos, o_src, o_dst, o_t, o_x
-
-
-@_njit
-def _order_part(  # type: ignore[no-untyped-def]
-    keys, pos, src, amount, dst, rank_bits, slot_bits, o_pos, o_src, o_dst, o_t, o_x, lo, hi
-):  # fmt: skip
-    """``order_events`` on [lo, hi) of the sorted keys (lo and hi: where runs begin)."""
     t_shift = rank_bits + slot_bits
     slot_mask = (1 << slot_bits) - 1
-    for i in range(lo, hi):
+    o_pos = np.empty(n, np.int64)
+    o_src = np.empty(n, np.int64)
+    o_t = np.empty(n, np.int64)
+    o_x = np.empty(n, np.float64)
+    for i in range(n):
         j = keys[i] & slot_mask
         o_pos[i] = pos[j]
         o_src[i] = src[j]
         o_t[i] = keys[i] >> t_shift
         o_x[i] = amount[j]
-    i = lo
-    while i < hi:
+    i = 0
+    while i < n:
         j = i + 1
         head = keys[i] >> slot_bits
-        while j < hi and (keys[j] >> slot_bits) == head:
+        while j < n and (keys[j] >> slot_bits) == head:
             j += 1
         if j - i > 1:
             _sort_by_amount(o_pos, o_src, o_x, i, j)
         i = j
-    for i in range(lo, hi):
+    o_dst = np.empty(n, np.int64)
+    for i in range(n):
         o_dst[i] = dst[o_pos[i]]
+    return o_pos, o_src, o_dst, o_t, o_x
 
 
 @_njit
