@@ -119,7 +119,8 @@ class LinkCache:
         return self._symbols
 
     def actors(self, address_ids: set[int]) -> dict[int, str]:
-        """The actor of each of the addresses that has one (labels)."""
+        """The actor of each of the addresses that has one (labels; an address labelled for
+        several actors: the last by name, so that the choice does not depend on the scan)."""
         missing = sorted(a for a in address_ids if a not in self._actor_of)
         if missing:
             self._actor_of.update(dict.fromkeys(missing))
@@ -247,7 +248,7 @@ def _same_tx(
     for rid, positions in candidates.items():
         e = by_rowid.get(rid)
         if e is None:
-            continue  # matched by an earlier kind
+            continue  # not one of these entries
         chain, tx_hash = info[rid][0], info[rid][1]
         legs = [
             (p, float(index.amount[p]), int(index.asset[p]))
