@@ -251,6 +251,31 @@ def test_service_traffic_from_the_index_equals_the_store(scenario: Any) -> None:
     assert in_narrow > 0  # the spans held payouts
 
 
+def test_service_traffic_skips_only_queries_that_find_nothing(scenario: Any) -> None:
+    """The store is not asked about wallets on chains it holds nothing of; asked all the
+    same (as if it held something), it gives the same deposits and payouts. The scenario
+    has both: exchanges' Bitcoin and TRON wallets with transfers, and wallets of a chain
+    model the store holds nothing of (no spent outputs on TRON)."""
+    store, _, index, _ = scenario
+    actors = store.con.execute(
+        "SELECT actor, list(DISTINCT address_id ORDER BY address_id) FROM labels "
+        "WHERE actor IS NOT NULL GROUP BY actor ORDER BY actor"
+    ).fetchall()
+    lo, hi = store.con.execute("SELECT min(block_time), max(block_time) FROM transfers").fetchone()
+    everything = spans([epoch(lo)], hi - lo)
+    holds: list[tuple[bool, bool]] = []
+    for _, wallets in actors:
+        ids = [int(i) for i in wallets]
+        lazy, asked = ServiceTraffic(store, index, ids), ServiceTraffic(store, index, ids)
+        asked._stored[asked.rest_chains] = (True, True)
+        assert lazy.deposits(lo, hi, 10**9) == asked.deposits(lo, hi, 10**9)
+        assert lazy.payouts(lo, hi, everything).rows() == asked.payouts(lo, hi, everything).rows()
+        if lazy.rest:
+            holds.append(lazy._store_holds())
+    assert (True, True) in holds or (True, False) in holds  # the store was asked
+    assert any(not account or not spent for account, spent in holds)  # skipped
+
+
 def test_traffic_details_leave_the_connection_free(scenario: Any) -> None:
     """A picked payout's details, then a query with registered values on the same
     connection (DuckDB refuses to register while a fetchone's result is open)."""
