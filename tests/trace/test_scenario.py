@@ -304,10 +304,13 @@ def test_link_cache_answers_what_the_labels_say(scenario: Any) -> None:
     }
     everything = {int(a) for a, _ in labelled}
     assert cache.actors(everything) == {int(a): str(act) for a, act in labelled}
-    actor = str(labelled[0][1])
-    traffic = cache.traffic(actor)
-    assert cache.traffic(actor) is traffic
-    assert sorted(traffic.ids) == sorted({int(a) for a, act in labelled if act == actor})
+    names = sorted({str(act) for _, act in labelled})
+    first = cache.traffic(names[:2])
+    every = cache.traffic(names)
+    assert all(every[name] is first[name] for name in names[:2])  # asked once
+    for name in names:
+        assert every[name].ids == sorted({int(a) for a, act in labelled if act == name})
+        assert set(every[name].chain_of) == set(every[name].ids)
     assert cache.symbols == {
         int(i): str(s or a)
         for i, s, a in store.con.execute("SELECT id, symbol, asset FROM assets").fetchall()

@@ -132,18 +132,26 @@ class LinkCache:
                 self._actor_of[int(a)] = str(act)
         return {a: act for a in address_ids if (act := self._actor_of[a]) is not None}
 
-    def traffic(self, actor: str) -> ServiceTraffic:
-        """The traffic reader of every wallet of ``actor``."""
-        if actor not in self._traffic:
+    def traffic(self, actors: list[str]) -> dict[str, ServiceTraffic]:
+        """The traffic reader of every wallet of each of ``actors``: the wallets and their
+        chains of those not asked before in one query (a scan of the addresses each)."""
+        missing = sorted({a for a in actors if a not in self._traffic})
+        if missing:
             # DISTINCT: a wallet has a label per source
             rows = self.store.con.execute(
-                "SELECT DISTINCT l.address_id, a.chain FROM labels l "
-                "JOIN addresses a ON a.id = l.address_id WHERE l.actor = ? ORDER BY 1",
-                [actor],
+                "SELECT DISTINCT l.actor, l.address_id, a.chain FROM labels l "
+                "JOIN addresses a ON a.id = l.address_id "
+                "WHERE l.actor IN (SELECT unnest(?::VARCHAR[])) ORDER BY 1, 2",
+                [missing],
             ).fetchall()
-            chain_of = {int(a): str(c) for a, c in rows}
-            self._traffic[actor] = ServiceTraffic(self.store, self.index, list(chain_of), chain_of)
-        return self._traffic[actor]
+            chains: dict[str, dict[int, str]] = {actor: {} for actor in missing}
+            for actor, a, chain in rows:
+                chains[str(actor)][int(a)] = str(chain)
+            for actor, chain_of in chains.items():
+                self._traffic[actor] = ServiceTraffic(
+                    self.store, self.index, list(chain_of), chain_of
+                )
+        return {actor: self._traffic[actor] for actor in actors}
 
 
 def find_links(
@@ -451,9 +459,10 @@ def _amount_matches(
         if owner is not None:
             by_actor[owner].append(e)
     symbols = cache.symbols
+    readers = cache.traffic(list(by_actor))
     links: list[Link] = []
     for act, group in by_actor.items():
-        traffic = cache.traffic(act)
+        traffic = readers[act]
         lo = min(info[e.rowid][5] for e in group) - CALIBRATION
         hi = max(info[e.rowid][5] for e in group) + CALIBRATION
         deposits = traffic.deposits(lo, hi, CALIBRATION_DEPOSITS)
