@@ -203,15 +203,22 @@ def test_a_bitcoin_seed_is_traced_output_by_output(scenario: Any) -> None:
         assert terminal["path"][0]["to_address"] == landing
 
 
+def _actors_and_span(store: Store) -> tuple[list[tuple[str, list[int]]], Any, Any]:
+    """Every labelled actor with its wallets (by id), and the transfers' first and last
+    time."""
+    actors = store.con.execute(
+        "SELECT actor, list(DISTINCT address_id ORDER BY address_id) FROM labels "
+        "WHERE actor IS NOT NULL GROUP BY actor ORDER BY actor"
+    ).fetchall()
+    span = store.con.execute("SELECT min(block_time), max(block_time) FROM transfers").fetchall()
+    return [(str(a), [int(i) for i in ids]) for a, ids in actors], span[0][0], span[0][1]
+
+
 def test_service_traffic_from_the_index_equals_the_store(scenario: Any) -> None:
     """Deposits and payouts of every labelled service, as link matching reads them: the
     trace index answers for the wallets on its chains exactly what the store's SQL does."""
     store, _, index, _ = scenario
-    actors = store.con.execute(
-        "SELECT actor, list(DISTINCT address_id) FROM labels WHERE actor IS NOT NULL "
-        "GROUP BY actor ORDER BY actor"
-    ).fetchall()
-    lo, hi = store.con.execute("SELECT min(block_time), max(block_time) FROM transfers").fetchone()
+    actors, lo, hi = _actors_and_span(store)
     everything = spans([epoch(lo)], hi - lo)
     checked = in_narrow = 0
     for _, wallets in actors:
@@ -257,11 +264,7 @@ def test_service_traffic_skips_only_queries_that_find_nothing(scenario: Any) -> 
     has both: exchanges' Bitcoin and TRON wallets with transfers, and wallets of a chain
     model the store holds nothing of (no spent outputs on TRON)."""
     store, _, index, _ = scenario
-    actors = store.con.execute(
-        "SELECT actor, list(DISTINCT address_id ORDER BY address_id) FROM labels "
-        "WHERE actor IS NOT NULL GROUP BY actor ORDER BY actor"
-    ).fetchall()
-    lo, hi = store.con.execute("SELECT min(block_time), max(block_time) FROM transfers").fetchone()
+    actors, lo, hi = _actors_and_span(store)
     everything = spans([epoch(lo)], hi - lo)
     holds: list[tuple[bool, bool]] = []
     for _, wallets in actors:
