@@ -59,6 +59,12 @@ def values_query(
         con.unregister(table)
 
 
+def sql_literal(value: str) -> str:
+    """A SQL string literal (quotes doubled), for the few values a query must embed as
+    constants (a view's path, a filter DuckDB can check against its statistics)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def _column(values: npt.ArrayLike | Sequence[str]) -> pa.Array:
     if isinstance(values, np.ndarray) and values.dtype.kind in "iu":
         return pa.array(values.astype(np.int64, copy=False))

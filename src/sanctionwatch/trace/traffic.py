@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sanctionwatch.chain.chains import CHAINS, is_utxo
-from sanctionwatch.store.db import Store
+from sanctionwatch.store.db import Store, sql_literal
 from sanctionwatch.trace.index import MASK32, TraceIndex, expand_ranges, member_mask
 
 
@@ -371,7 +371,7 @@ _TIME = itemgetter(3)
 
 def _sql_texts(texts: list[str]) -> str:
     """SQL string literals, comma-separated (``''`` for an empty list: matches nothing)."""
-    return ", ".join("'" + text.replace("'", "''") + "'" for text in texts) or "''"
+    return ", ".join(map(sql_literal, texts)) or "''"
 
 
 def epoch(when: datetime) -> int:

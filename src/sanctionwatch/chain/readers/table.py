@@ -30,6 +30,7 @@ from sanctionwatch.chain.readers.base import (
     load_csv,
 )
 from sanctionwatch.errors import FormatError, InputError
+from sanctionwatch.store.db import sql_literal
 
 # The canonical transfer table's header (what the scenario's TRON file is written in).
 CANONICAL_HEADER = (
@@ -88,11 +89,6 @@ def _parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-def _literal(value: str) -> str:
-    """A SQL string literal (quotes doubled) for the few values a view must embed."""
-    return "'" + value.replace("'", "''") + "'"
-
-
 class TableReader(TransferReader):
     format = "table"
 
@@ -112,7 +108,7 @@ class TableReader(TransferReader):
             # and reads the file through a view (no copy).
             con.execute(
                 "CREATE OR REPLACE TEMP VIEW _raw AS SELECT file_row_number + 1 AS _line, * "
-                f"FROM read_parquet({_literal(str(path))}, file_row_number = true)"
+                f"FROM read_parquet({sql_literal(str(path))}, file_row_number = true)"
             )
         else:
             names = load_csv(con, path)
@@ -152,8 +148,8 @@ class TableReader(TransferReader):
             if unit == "whole":
                 staged.notes.append("amounts hold decimal points: read as whole units")
         # A view cannot take bound parameters: these two are quoted literals.
-        chain_sql = text("chain", _literal(options.chain.name))
-        asset_sql = text("asset", _literal(options.asset or "native"))
+        chain_sql = text("chain", sql_literal(options.chain.name))
+        asset_sql = text("asset", sql_literal(options.asset or "native"))
         # Typed Parquet columns are passed through; the ingest adapts to their types.
         block_time = col("block_time")
         block_number = col("block_number")
