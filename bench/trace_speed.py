@@ -56,7 +56,8 @@ from sanctionwatch.labels import ingest_label_files
 from sanctionwatch.scenario import generate
 from sanctionwatch.store import Store, open_store
 from sanctionwatch.trace import engine
-from sanctionwatch.trace.index import MASK32, TraceIndex, expand_ranges
+from sanctionwatch.trace.arrays import expand_ranges
+from sanctionwatch.trace.index import MASK32, TraceIndex
 
 HOPS = 6
 HUB_DEGREE = 1000  # engine.trace's default

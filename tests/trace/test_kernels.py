@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sanctionwatch.trace import _kernels as kern
+from sanctionwatch.trace.arrays import expand_ranges
 from sanctionwatch.trace.engine import (
     NO_HOP,
     NO_TIME,
@@ -36,7 +37,7 @@ from sanctionwatch.trace.engine import (
     reach,
     simulate,
 )
-from sanctionwatch.trace.index import I64, TraceIndex, _positions_sorted_by, expand_ranges
+from sanctionwatch.trace.index import I64, TraceIndex, _positions_sorted_by
 from sanctionwatch.trace.models import MODELS, Balance
 
 Edge = tuple[int, int, int, float, int]  # sender, receiver, t, amount, asset

@@ -42,15 +42,8 @@ from sanctionwatch.chain.addresses import normalize_address
 from sanctionwatch.chain.chains import UTXO_CHAINS
 from sanctionwatch.errors import InputError, SanctionwatchError
 from sanctionwatch.store.db import Store
-from sanctionwatch.trace.index import (
-    F64,
-    I64,
-    TraceIndex,
-    distinct,
-    expand_ranges,
-    member_mask,
-    stable_order,
-)
+from sanctionwatch.trace.arrays import distinct, expand_ranges, member_mask, stable_order
+from sanctionwatch.trace.index import F64, I64, TraceIndex
 from sanctionwatch.trace.links import LINK_CATEGORIES, Entry, Link, LinkCache, find_links
 from sanctionwatch.trace.models import MODELS, Balance, TaintModel
 from sanctionwatch.trace.stages import classify_stages

@@ -30,16 +30,9 @@ import numpy.typing as npt
 from sanctionwatch.chain.chains import CHAINS
 from sanctionwatch.labels.query import categories_of_ids
 from sanctionwatch.store.db import Store, values_query
+from sanctionwatch.trace.arrays import distinct, find_sorted, lookup, member_mask
 from sanctionwatch.trace.engine import NO_HOP, AssetTrace, ModelRun, Reach, TraceResult
-from sanctionwatch.trace.index import (
-    F64,
-    I64,
-    TraceIndex,
-    distinct,
-    find_sorted,
-    lookup,
-    member_mask,
-)
+from sanctionwatch.trace.index import F64, I64, TraceIndex
 from sanctionwatch.trace.links import Link
 from sanctionwatch.trace.stages import (
     AccountColumns,

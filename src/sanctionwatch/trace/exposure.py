@@ -61,15 +61,8 @@ from sanctionwatch.errors import InputError
 from sanctionwatch.labels.query import categories_of_ids
 from sanctionwatch.labels.taxonomy import CATEGORIES
 from sanctionwatch.store.db import Store, values_query
-from sanctionwatch.trace.index import (
-    F64,
-    I64,
-    TraceIndex,
-    distinct,
-    distinct_first,
-    distinct_inverse,
-    expand_ranges,
-)
+from sanctionwatch.trace.arrays import distinct, distinct_first, distinct_inverse, expand_ranges
+from sanctionwatch.trace.index import F64, I64, TraceIndex
 
 DEFAULT_CATEGORIES: tuple[str, ...] = (
     "sanctioned",

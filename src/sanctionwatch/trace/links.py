@@ -35,7 +35,8 @@ import numpy.typing as npt
 
 from sanctionwatch.chain.chains import CHAINS, is_utxo
 from sanctionwatch.store.db import Store, values_query
-from sanctionwatch.trace.index import TraceIndex, expand_ranges, in_first_order, stable_order
+from sanctionwatch.trace.arrays import expand_ranges, in_first_order, stable_order
+from sanctionwatch.trace.index import TraceIndex
 from sanctionwatch.trace.traffic import Payouts, ServiceTraffic, spans
 
 LINK_CATEGORIES = ("dex", "bridge", "cross_chain_swap", "mixer", "exchange")

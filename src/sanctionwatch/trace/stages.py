@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sanctionwatch.trace.index import (
+from sanctionwatch.trace.arrays import (
     distinct,
     distinct_counts,
     distinct_first,

@@ -19,7 +19,8 @@ import numpy.typing as npt
 
 from sanctionwatch.chain.chains import CHAINS, is_utxo
 from sanctionwatch.store.db import Store, sql_literal
-from sanctionwatch.trace.index import MASK32, TraceIndex, expand_ranges, member_mask
+from sanctionwatch.trace.arrays import expand_ranges, member_mask
+from sanctionwatch.trace.index import MASK32, TraceIndex
 
 
 def spans(starts: list[int], window: timedelta) -> tuple[list[int], list[int]]:

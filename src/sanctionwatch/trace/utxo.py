@@ -60,11 +60,7 @@ import numpy.typing as npt
 from sanctionwatch.chain.chains import get_chain
 from sanctionwatch.errors import InputError
 from sanctionwatch.store.db import Store
-from sanctionwatch.trace.engine import DEFAULT_STOP, UNLABELED_HUB
-from sanctionwatch.trace.index import (
-    F64,
-    I32,
-    I64,
+from sanctionwatch.trace.arrays import (
     distinct,
     distinct_counts,
     distinct_inverse,
@@ -72,6 +68,8 @@ from sanctionwatch.trace.index import (
     find_sorted,
     stable_order,
 )
+from sanctionwatch.trace.engine import DEFAULT_STOP, UNLABELED_HUB
+from sanctionwatch.trace.index import F64, I32, I64
 
 B8 = npt.NDArray[np.bool_]
 I8 = npt.NDArray[np.int8]

@@ -1,0 +1,65 @@
+"""Sorted-array operations against numpy's own (``np.isin``, ``np.unique``, stable
+``np.argsort``) and brute force."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sanctionwatch.trace.arrays import (
+    distinct,
+    distinct_counts,
+    distinct_first,
+    distinct_inverse,
+    expand_ranges,
+    find_sorted,
+    in_first_order,
+    lookup,
+    member_mask,
+    stable_order,
+)
+
+
+def test_expand_ranges() -> None:
+    lo = np.array([0, 5, 5, 9], dtype=np.int64)
+    hi = np.array([2, 5, 8, 10], dtype=np.int64)
+    assert expand_ranges(lo, hi).tolist() == [0, 1, 5, 6, 7, 9]
+    assert expand_ranges(lo[:0], hi[:0]).tolist() == []
+
+
+@pytest.mark.parametrize("n_keys", [0, 1, 3, 60, 5_000])
+def test_member_mask_is_isin(n_keys: int) -> None:
+    rng = np.random.default_rng(n_keys)
+    values = rng.integers(-50, 10_000, 20_000)
+    keys = rng.integers(-50, 10_000, n_keys)  # repeats among them too
+    assert member_mask(values, keys).tolist() == np.isin(values, keys).tolist()
+    assert member_mask(values.astype(np.int32), keys).tolist() == np.isin(values, keys).tolist()
+    found, at = lookup(keys, values)
+    assert (keys[at[found]] == values[found]).all()  # where found, the index points at it
+    first = {k: i for i, k in reversed(list(enumerate(keys.tolist())))}
+    assert at[found].tolist() == [first[v] for v in values[found].tolist()]  # the first of equal
+
+
+@given(
+    st.lists(st.integers(-5, 2**40), max_size=50)
+    | st.lists(st.integers(0, 20), max_size=200)
+    | st.lists(st.integers(2**61, 2**62), max_size=5)
+)
+def test_distinct_helpers_equal_np_unique(values: list[int]) -> None:
+    a = np.asarray(values, dtype=np.int64)
+    found, first, inverse, counts = np.unique(
+        a, return_index=True, return_inverse=True, return_counts=True
+    )
+    assert distinct(a).tolist() == found.tolist()
+    assert [x.tolist() for x in distinct_counts(a)] == [found.tolist(), counts.tolist()]
+    assert [x.tolist() for x in distinct_first(a)] == [found.tolist(), first.tolist()]
+    assert [x.tolist() for x in distinct_inverse(a)] == [found.tolist(), inverse.tolist()]
+    assert stable_order(a).tolist() == np.argsort(a, kind="stable").tolist()
+    assert in_first_order(a).tolist() == list(dict.fromkeys(a.tolist()))
+    ordered = np.sort(a)
+    probe = np.concatenate([a, a + 1, [-7]])
+    first = {v: k for k, v in reversed(list(enumerate(ordered.tolist())))}
+    assert find_sorted(ordered, probe).tolist() == [first.get(v, -1) for v in probe.tolist()]
+    assert stable_order(a.astype(np.float64)).tolist() == np.argsort(a, kind="stable").tolist()
