@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -50,3 +52,10 @@ def test_values_query_refuses_columns_of_different_lengths() -> None:
     ):
         pass
     store.close()
+
+
+def test_the_store_draws_no_progress_bar(tmp_path: Path) -> None:
+    # DuckDB's bar goes to stdout, where commands write their JSON or CSV
+    for store in (open_store(":memory:"), open_store(tmp_path / "s.duckdb")):
+        assert store.scalar("SELECT current_setting('enable_progress_bar')") is False
+        store.close()

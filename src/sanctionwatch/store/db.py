@@ -210,6 +210,9 @@ def open_store(
     except duckdb.IOException as exc:
         raise StoreError(f"Cannot open the store {target}: {exc}.") from exc
     con.execute("SET TimeZone = 'UTC'")
+    # DuckDB draws a progress bar on stdout for queries over 2 s: it would land inside the
+    # JSON, CSV or GraphML a command writes there
+    con.execute("SET enable_progress_bar = false")
     if not read_only:
         _ensure_schema(con)
     return Store(con, target)
