@@ -79,7 +79,10 @@ def _bybit_chain(store: Store, hops: list[EthHop], exchange: str | None = None) 
         if address not in ids:
             base += 1
             ids[address] = base
-            store.con.execute("INSERT INTO addresses VALUES (?, 'ethereum', ?)", [base, address])
+            store.con.execute(
+                "INSERT INTO addresses (id, chain, address) VALUES (?, 'ethereum', ?)",
+                [base, address],
+            )
     if exchange is not None:
         store.con.execute(
             "INSERT INTO labels (address_id, chain, address, label, category, file_id) "

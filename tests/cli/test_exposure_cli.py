@@ -52,7 +52,10 @@ def db(tmp_path: Path) -> Path:
     with open_store(path) as store:
         con = store.con
         for name, i in NAMES.items():
-            con.execute("INSERT INTO addresses VALUES (?, 'ethereum', ?)", [i, addr(name)])
+            con.execute(
+                "INSERT INTO addresses (id, chain, address) VALUES (?, 'ethereum', ?)",
+                [i, addr(name)],
+            )
         for k, (s, r, amount) in enumerate(EDGES):
             con.execute(
                 "INSERT INTO transfers VALUES ('ethereum', ?, 'tx', '', ?, ?, ?, ?, 1, ?, NULL, "

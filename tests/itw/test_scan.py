@@ -217,7 +217,8 @@ def test_store_checks_light_up_with_lists_and_transfers(store: Store) -> None:
     payee = "0x" + "12" * 20
     con = store.con
     con.execute(
-        "INSERT INTO addresses VALUES (90001, 'ethereum', ?), (90002, 'ethereum', ?)",
+        "INSERT INTO addresses (id, chain, address) "
+        "VALUES (90001, 'ethereum', ?), (90002, 'ethereum', ?)",
         [LISTED, payee],
     )
     con.execute(

@@ -1,4 +1,5 @@
-"""Shared store helpers: the values a query reads as rows (``values_query``)."""
+"""Shared store helpers: the values a query reads as rows (``values_query``), and finding
+addresses by their text (``Store.address_ids``, by the addresses' key)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sanctionwatch.store import db, open_store
+from sanctionwatch.store import Store, db, open_store
+from sanctionwatch.store.dictionary import assign_address_ids
+from sanctionwatch.store.schema import ADDRESS_KEY, SCHEMA_VERSION
 
 
 @pytest.mark.parametrize("size", [0, 3, db.ARROW_MIN - 1, db.ARROW_MIN, 5000])
@@ -51,6 +54,81 @@ def test_values_query_refuses_columns_of_different_lengths() -> None:
         db.values_query(store.con, id=[1, 2], text=["a"]),
     ):
         pass
+    store.close()
+
+
+def _assigned(store: Store, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Ids given to ``pairs`` by the ingest's address dictionary."""
+    con = store.con
+    con.execute("CREATE OR REPLACE TEMP TABLE _pairs (chain VARCHAR, address VARCHAR)")
+    con.executemany("INSERT INTO _pairs VALUES (?, ?)", [list(p) for p in pairs])
+    assign_address_ids(con, "_pairs")
+    rows = con.execute("SELECT chain, address, id FROM addresses").fetchall()
+    return {(c, a): i for c, a, i in rows}
+
+
+@pytest.mark.parametrize("asked", [1, 7, db.ARROW_MIN + 20])
+def test_address_ids_by_key_find_what_the_ingest_wrote(asked: int) -> None:
+    store = open_store(":memory:")
+    pairs = [("ethereum", f"0x{k:040x}") for k in range(1, 3000)]
+    pairs += [("bitcoin", "1BoatSLRHtKNngkdXEeobR76b6mjNw1aX3"), ("tron", f"0x{1:040x}")]
+    ids = _assigned(store, pairs)
+    keys = store.con.execute(
+        "SELECT count(*) FROM addresses WHERE address_key = "
+        + ADDRESS_KEY.format(chain="chain", address="address")
+    ).fetchall()
+    assert keys == [(len(pairs),)]  # every row has its key
+    assert store.keyed
+    wanted = pairs[-asked:]
+    absent = [("ethereum", f"0x{0:040x}"), ("bitcoin", pairs[5][1])]  # the text on another chain
+    assert store.address_ids([*wanted, *absent]) == {p: ids[p] for p in wanted}
+    store.close()
+
+
+def test_address_ids_compare_the_text_when_keys_collide() -> None:
+    store = open_store(":memory:")
+    a, b = ("ethereum", f"0x{1:040x}"), ("ethereum", f"0x{2:040x}")
+    ids = _assigned(store, [a, b])
+    # a stored with b's key, as if their hashes collided: asking for b finds both rows by
+    # the key, and only b by its text
+    store.con.execute(
+        "UPDATE addresses SET address_key = (SELECT address_key FROM addresses WHERE address = ?) "
+        "WHERE address = ?",
+        [b[1], a[1]],
+    )
+    assert store.scalar("SELECT count(DISTINCT address_key) FROM addresses") == 1
+    assert store.address_ids([b]) == {b: ids[b]}
+    store.close()
+
+
+def test_a_schema_1_store_is_read_without_the_key_and_migrated_when_opened(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.duckdb"
+    store = open_store(path)
+    pairs = [("ethereum", f"0x{k:040x}") for k in range(1, 50)]
+    ids = _assigned(store, pairs)
+    # as schema 1 wrote it: no key column
+    store.con.execute("ALTER TABLE addresses DROP COLUMN address_key")
+    store.con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    store.close()
+
+    old = open_store(path, read_only=True)
+    assert not old.keyed
+    assert old.address_ids(pairs[:3]) == {p: ids[p] for p in pairs[:3]}  # by the text
+    old.close()
+
+    store = open_store(path)  # migrates
+    assert store.keyed
+    assert store.scalar("SELECT value FROM meta WHERE key = 'schema_version'") == str(
+        SCHEMA_VERSION
+    )
+    unkeyed = store.scalar(
+        "SELECT count(*) FROM addresses WHERE address_key IS DISTINCT FROM "
+        + ADDRESS_KEY.format(chain="chain", address="address")
+    )
+    assert unkeyed == 0
+    assert store.address_ids(pairs[:3]) == {p: ids[p] for p in pairs[:3]}
     store.close()
 
 

@@ -44,7 +44,7 @@ def fill(
     con = store.con
     _insert(
         con,
-        "INSERT INTO addresses VALUES",
+        "INSERT INTO addresses (id, chain, address) VALUES",
         "(?, 'ethereum', ?)",
         [[i, addr(n)] for n, i in names.items()],
     )

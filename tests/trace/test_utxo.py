@@ -90,7 +90,7 @@ def fill(store: Store, txs: Sequence[Tx], labels: dict[str, str] | None = None) 
             outputs.append(["bitcoin", txid(name), vout, a_id, v, t, when, not ins, line])
     _insert(
         store,
-        "INSERT INTO addresses VALUES",
+        "INSERT INTO addresses (id, chain, address) VALUES",
         "(?, 'bitcoin', ?)",
         [[i, baddr(n)] for n, i in names.items()],
     )

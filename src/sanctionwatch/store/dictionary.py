@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import duckdb
 
+from sanctionwatch.store.schema import ADDRESS_KEY
+
 
 def assign_address_ids(con: duckdb.DuckDBPyConnection, source: str) -> int:
     """Give every (chain, address) of the table ``source`` an id; return how many were new.
@@ -28,10 +30,10 @@ def assign_address_ids(con: duckdb.DuckDBPyConnection, source: str) -> int:
         """
     )
     con.execute(
-        """
-        INSERT INTO addresses
+        f"""
+        INSERT INTO addresses (id, chain, address, address_key)
         SELECT (SELECT coalesce(max(id), 0) FROM addresses) + row_number() OVER (),
-               chain, address
+               chain, address, {ADDRESS_KEY.format(chain="chain", address="address")}
         FROM _new_addresses
         """
     )

@@ -1186,7 +1186,7 @@ def _resolve_seeds(store: Store, seeds: Sequence[Seed]) -> list[int]:
             given.append((chain, normalize_address(chain, address)))
         except (KeyError, ValueError, SanctionwatchError) as exc:
             raise InputError(f"Seed {chain}:{address} is not a valid address: {exc}") from exc
-    found = store.address_ids(s for s in given if not isinstance(s, int))  # one scan for all
+    found = store.address_ids(s for s in given if not isinstance(s, int))  # one query for all
     ids: list[int] = []
     missing: list[str] = []
     for s in given:
