@@ -65,8 +65,15 @@ def assemble(
     for r in reaches.values():
         stopped_all.update(r.stopped)
         inferred_all.update(r.inferred)
-    first = _first_inflows(index, main)  # dense -> earliest first tainted inflow, any asset
     positions: set[int] = {p for tr in main.values() for p in tr.edges}
+    # the transactions' hashes and times (a scan of the store, ~0.3 s of DuckDB work at the
+    # 50M analyst trace) are read on a worker thread, on a connection of its own, from
+    # here on: the paths' other transfers, usually none, are read after them
+    from sanctionwatch.trace import _kernels as kern
+
+    tx_con = con.cursor()
+    pending_tx = kern.background(_transactions, tx_con, index, sorted(positions))
+    first = _first_inflows(index, main)  # dense -> earliest first tainted inflow, any asset
     seed_dense = index.dense(seed_ids)
     dense_parts = [_keys(tr.tainted_in) for tr in main.values()]
     dense_parts += [_keys(tr.held_at) for tr in main.values()]
@@ -80,18 +87,11 @@ def assemble(
         if lk.position is not None and lk.kind not in ("mixer", "dex_swap")
     }
     paths = {d: _path(index, first, hop_all, d, leg_entry) for d in ends}
-    for path in paths.values():
-        positions.update(path)
+    on_paths_only = sorted({p for path in paths.values() for p in path} - positions)
+    positions.update(on_paths_only)
     if positions:
         at = np.fromiter(positions, dtype=np.int64, count=len(positions))
         dense_parts += [index.key[at] >> 32, index.dst[at].astype(np.int64)]
-    # the transactions' hashes and times (a scan of the store) are read on a worker thread,
-    # on a connection of its own, while this one reads the addresses and labels and builds
-    # the nodes (0.05 s of 0.55 s at the 50M analyst trace)
-    from sanctionwatch.trace import _kernels as kern
-
-    tx_con = con.cursor()
-    pending_tx = kern.background(_transactions, tx_con, index, sorted(positions))
     at_ordered = distinct(np.concatenate(dense_parts))
     ordered = at_ordered.tolist()
     store_ids = index.ids[at_ordered].astype(np.int64).tolist()
@@ -225,6 +225,7 @@ def assemble(
     stage = _tainted_stages(index, tainted_at, labels_of, main, stopped_all, link_at)
     try:
         tx = pending_tx.result()
+        tx.update(_transactions(tx_con, index, on_paths_only))
     finally:
         tx_con.close()
     built = dict(
@@ -585,10 +586,10 @@ def _edges(
         # not in the store (an index built without one): the index's amount
         details[k] = ("?", str(index.amount[positions[k]]), _NO_TIME, "")
     links: list[dict[str, Any] | None] = [None] * len(positions)
-    for k, p in enumerate(positions if link_at else ()):
-        found = link_at.get(p)
-        if found is not None:
-            lk, role = found
+    if link_at:  # a few hundred links among ~10^5 edges: found by one membership test
+        linked = np.fromiter(link_at, dtype=np.int64, count=len(link_at))
+        for k in np.flatnonzero(member_mask(at, linked)).tolist():
+            lk, role = link_at[positions[k]]
             links[k] = {"kind": lk.kind, "confidence": lk.confidence, "role": role}
     # one dict display per edge in a comprehension over columns (no call per edge)
     return [
