@@ -131,6 +131,8 @@ def _plain_build(store: Store, chain: str | None) -> dict[str, Any]:
     t = t_abs - t0
     offsets = np.zeros(len(ids) + 1, dtype=np.int64)
     np.cumsum(np.bincount(dst, minlength=len(ids)), out=offsets[1:])
+    out_offsets = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=len(ids)), out=out_offsets[1:])
     return {
         "t0": t0,
         "n_store_rows": int(store.scalar("SELECT count(*) FROM transfers")),
@@ -142,6 +144,7 @@ def _plain_build(store: Store, chain: str | None) -> dict[str, Any]:
         "rowid": np.asarray(cols["rid"], dtype=np.int64),
         "in_order": np.lexsort((t, dst)).astype(np.int32),
         "in_offsets": offsets,
+        "out_offsets": out_offsets,
     }
 
 
@@ -166,7 +169,10 @@ def test_build_matches_plain_build(
             want = _plain_build(store, chain)
             assert index.t0 == want["t0"]
             assert index.n_store_rows == want["n_store_rows"]
-            for name in ("ids", "key", "dst", "asset", "amount", "rowid", "in_order", "in_offsets"):
+            for name in (
+                *("ids", "key", "dst", "asset", "amount", "rowid"),
+                *("in_order", "in_offsets", "out_offsets"),
+            ):
                 got = getattr(index, name)
                 assert np.array_equal(got, want[name]), (chain, name)
             wide_ids = len(want["ids"]) and want["ids"].max() >= 2**31

@@ -14,7 +14,8 @@ dictionaries of the result); the per-transfer work runs here:
 - ``replay``: the taint models' hot loop over those events (``models`` is the reference: the
   arithmetic is the same, statement by statement); an address's balance is only built
   (``_balance_before``: its history replayed as clean value) when taint first reaches it;
-- for the index: ``sender_order`` (the build's order of the transfers) and
+- for the index: ``dense_ids`` and ``run_offsets`` (the build's dense ids and where each
+  address's runs start), ``sender_order`` (the build's order of the transfers) and
   ``inflow_windows`` (an address's inflows in a time window, for many at once).
 
 The worker threads (``_in_parts``, ``background``) are started on first use, and again in a
@@ -210,6 +211,47 @@ def counting_order(keys, m):  # type: ignore[no-untyped-def]
         order[fill[s]] = i
         fill[s] += 1
     return order, starts
+
+
+@_njit
+def dense_ids(src_raw, dst_raw, hi):  # type: ignore[no-untyped-def]
+    """``index._dense_ids`` by a presence bitmap over [0, hi] (ids non-negative, at most
+    ``hi``): the sorted distinct ids of both ends (int64), and both ends renumbered into them
+    (int32). One pass per array, no temporaries: 1.6 -> 0.7 s at 34M transfers."""
+    present = np.zeros(hi + 1, np.bool_)
+    for x in src_raw:
+        present[x] = True
+    for x in dst_raw:
+        present[x] = True
+    rank = np.empty(hi + 1, np.int32)
+    m = 0
+    for k in range(hi + 1):
+        if present[k]:
+            rank[k] = m
+            m += 1
+    ids = np.empty(m, np.int64)
+    for k in range(hi + 1):
+        if present[k]:
+            ids[rank[k]] = k
+    src = np.empty(len(src_raw), np.int32)
+    for k in range(len(src_raw)):
+        src[k] = rank[src_raw[k]]
+    dst = np.empty(len(dst_raw), np.int32)
+    for k in range(len(dst_raw)):
+        dst[k] = rank[dst_raw[k]]
+    return ids, src, dst
+
+
+@_njit
+def run_offsets(ends, shift, offsets):  # type: ignore[no-untyped-def]
+    """``offsets`` (zeros, m + 1 entries) filled with where each of the m keys' runs starts
+    among rows grouped by key, the key of a row being ``ends[k] >> shift`` (``index._offsets``;
+    no int64 copy of ``ends`` as ``np.bincount`` makes)."""
+    for k in range(len(ends)):
+        offsets[(ends[k] >> shift) + 1] += 1
+    for k in range(len(offsets) - 1):
+        offsets[k + 1] += offsets[k]
+    return offsets
 
 
 @_njit

@@ -146,7 +146,7 @@ class TraceIndex:
 
     def __post_init__(self) -> None:
         if len(self.out_offsets) != len(self.ids) + 1:
-            self.out_offsets = _offsets(self.key >> 32, len(self.ids), len(self.key))
+            self.out_offsets = _offsets(self.key, len(self.ids), len(self.key), shift=32)
 
     # -- construction -----------------------------------------------------------------
     @classmethod
@@ -356,12 +356,15 @@ def _fits(low: Any, high: Any, bits: int) -> bool:
     return bool(int(low) >= -(2 ** (bits - 1)) and int(high) < 2 ** (bits - 1))
 
 
-def _offsets(ends: npt.ArrayLike, m: int, n: int) -> I32 | I64:
-    """Where each of ``m`` addresses' run starts among ``n`` transfers grouped by ``ends``
-    (m + 1 entries; int32 while n < 2**31)."""
+def _offsets(ends: npt.NDArray[np.integer[Any]], m: int, n: int, shift: int = 0) -> I32 | I64:
+    """Where each of ``m`` addresses' run starts among ``n`` transfers grouped by
+    ``ends >> shift`` (m + 1 entries; int32 while n < 2**31)."""
+    from sanctionwatch.trace._kernels import run_offsets
+
     offsets: I32 | I64
     offsets = np.zeros(m + 1, dtype=np.int32) if n < 2**31 else np.zeros(m + 1, dtype=np.int64)
-    np.cumsum(np.bincount(np.asarray(ends), minlength=m), out=offsets[1:])
+    if len(ends):
+        run_offsets(ends, shift, offsets)
     return offsets
 
 
@@ -380,15 +383,10 @@ def _dense_ids(src_raw: I32 | I64, dst_raw: I32 | I64) -> tuple[I32 | I64, I32, 
     hi = max(int(src_raw.max()), int(dst_raw.max()))
     ids: I32 | I64
     if lo >= 0 and hi < max(_BITMAP_IDS_PER_TRANSFER * n, _BITMAP_MIN_RANGE):
-        present = np.zeros(hi + 1, dtype=bool)
-        present[src_raw] = True
-        present[dst_raw] = True
-        rank = np.cumsum(present, dtype=np.int32)
-        rank -= 1
-        ids = np.flatnonzero(present).astype(np.int64)
-        if hi < 2**31:
-            ids = ids.astype(np.int32)
-        return ids, rank[src_raw], rank[dst_raw]
+        from sanctionwatch.trace._kernels import dense_ids
+
+        ids, src, dst = dense_ids(src_raw, dst_raw, hi)
+        return (ids.astype(np.int32) if hi < 2**31 else ids), src, dst
     ids = distinct(np.concatenate([src_raw, dst_raw]))
     if lo >= -(2**31) and hi < 2**31:
         ids = ids.astype(np.int32)
