@@ -376,7 +376,8 @@ def _edge_order(edges: list[dict[str, Any]], seconds: I64 | None) -> list[int]:
     """The order of ``edges`` by ``_EDGE_ORDER``, stable (as ``edges.sort``). With
     ``seconds`` (each edge's time rounded to the second, as the index holds it: never out of
     order with its ``block_time``), a numpy sort by the seconds, then a sort by the whole key
-    of each run of edges in the same second only (~3x faster at 6.5 x 10^4 edges)."""
+    of each run of edges in the same second only (the 50M analyst trace's 64,949 edges,
+    shuffled: 145 -> 50 ms)."""
     if seconds is None:
         keys = list(map(_EDGE_ORDER, edges))
         return sorted(range(len(edges)), key=keys.__getitem__)
