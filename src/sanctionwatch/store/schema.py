@@ -10,7 +10,7 @@ Design notes, from measurements on 2-core machines (../shared/guide/MEASURED.md)
   is enforced by the ingest's anti-join on the natural key (chain, tx_hash, kind, position);
 - an address is found by its text through ``addresses.address_key`` (``ADDRESS_KEY``), a
   64-bit hash of chain and address: a scan of 8 bytes a row instead of the text (one address
-  among 6.7M: ~10-20 ms instead of 0.2-0.4 s). Schema 2 added it (``migrate``).
+  among 6.7M: ~10-20 ms instead of 0.2-0.4 s). Schema 2 added it (``db._migrate``).
 """
 
 from __future__ import annotations
