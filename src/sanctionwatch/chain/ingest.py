@@ -773,13 +773,19 @@ class _Pipeline:
         n = self.q(
             """
             INSERT INTO tx_memos
-            SELECT DISTINCT c.chain, CASE WHEN c.family = 'tron'
-                   THEN regexp_replace(lower(m.tx_hash), '^0x', '') ELSE lower(m.tx_hash) END,
-                   m.memo, ?
-            FROM _stage_memos m JOIN _chains c ON c.name = m.chain
-            WHERE m.memo IS NOT NULL AND NOT EXISTS (
-                SELECT 1 FROM tx_memos x WHERE x.chain = c.chain
-                AND x.tx_hash = lower(m.tx_hash) AND x.memo = m.memo)
+            SELECT DISTINCT s.chain, s.tx_hash, s.memo, ?
+            FROM (
+                SELECT c.chain, CASE WHEN c.family = 'tron'
+                       THEN regexp_replace(lower(m.tx_hash), '^0x', '')
+                       ELSE lower(m.tx_hash) END AS tx_hash,
+                       m.memo
+                FROM _stage_memos m JOIN _chains c ON c.name = m.chain
+                WHERE m.memo IS NOT NULL
+            ) s
+            -- compared as stored: a TRON hash written with 0x is stored without it
+            WHERE NOT EXISTS (
+                SELECT 1 FROM tx_memos x WHERE x.chain = s.chain
+                AND x.tx_hash = s.tx_hash AND x.memo = s.memo)
             """,
             [self.file_id],
         )
