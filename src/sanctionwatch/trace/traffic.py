@@ -24,17 +24,20 @@ from sanctionwatch.trace.index import MASK32, TraceIndex
 
 
 def spans(starts: list[int], window: timedelta) -> tuple[list[int], list[int]]:
-    """The union of ``[start, start + window]`` (epoch seconds) as disjoint spans."""
+    """The union of ``[start, start + window]`` (epoch seconds) as disjoint spans, in order.
+
+    All have the same length, so in start order a span goes on while the next start is at
+    most the last one's start + window: one numpy pass (link matching asks with ~10^4
+    starts, 17 times in the 50M analyst trace)."""
     span = int(window.total_seconds())
-    begins: list[int] = []
-    ends: list[int] = []
-    for start in sorted(starts):
-        if ends and start <= ends[-1]:
-            ends[-1] = max(ends[-1], start + span)
-        else:
-            begins.append(start)
-            ends.append(start + span)
-    return begins, ends
+    ordered = np.sort(np.asarray(starts, dtype=np.int64))
+    if not len(ordered):
+        return [], []
+    new = np.ones(len(ordered), dtype=bool)
+    new[1:] = ordered[1:] > ordered[:-1] + span
+    first = np.flatnonzero(new)
+    last = np.append(first[1:], len(ordered)) - 1
+    return ordered[first].tolist(), (ordered[last] + span).tolist()
 
 
 @dataclass(slots=True)
