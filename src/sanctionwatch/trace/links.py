@@ -45,6 +45,9 @@ CALIBRATION = timedelta(days=3)  # a service's rate is measured on its traffic t
 CALIBRATION_DEPOSITS = 5_000
 MIN_SUPPORT = 3  # deposits paid at the rate, at least
 MIN_SHARE = 0.3  # of the deposits that have any payout in the window
+# the fields of an entry's or leg's row in ``info`` (``find_links``' query: its rowid -> the
+# rest of the row): chain, transaction, sender id, receiver id, asset id, time, epoch seconds
+_CHAIN, _TX, _FROM, _TO, _ASSET, _TIME, _EPOCH = range(7)
 
 
 @dataclass(slots=True)
@@ -191,13 +194,13 @@ def find_links(
     symbols = cache.symbols
     mixer = [e for e in entries if e.category == "mixer"]
     for e in mixer:
-        chain, tx_hash = info[e.rowid][0], info[e.rowid][1]
+        chain, tx_hash = info[e.rowid][_CHAIN], info[e.rowid][_TX]
         links.append(
             Link(
                 "mixer",
                 e,
                 chain,
-                symbols.get(int(info[e.rowid][4]), "?"),
+                symbols.get(int(info[e.rowid][_ASSET]), "?"),
                 e.amount,
                 e.dirty,
                 1.0,
@@ -258,11 +261,11 @@ def _same_tx(
         e = by_rowid.get(rid)
         if e is None:
             continue  # not one of these entries
-        chain, tx_hash = info[rid][0], info[rid][1]
+        chain, tx_hash = info[rid][_CHAIN], info[rid][_TX]
         legs = [
             (p, float(index.amount[p]), int(index.asset[p]))
             for p in positions
-            if info.get(int(index.rowid[p]), _NO_ROW)[1] == tx_hash
+            if info.get(int(index.rowid[p]), _NO_ROW)[_TX] == tx_hash
         ]
         if not legs:
             continue
@@ -277,7 +280,7 @@ def _same_tx(
                     amount,
                     amount * share / len(legs),
                     1.0,
-                    f"same transaction {tx_hash[:12]}…: {symbols.get(int(info[rid][4]), '?')} "
+                    f"same transaction {tx_hash[:12]}…: {symbols.get(int(info[rid][_ASSET]), '?')} "
                     f"in, {symbols.get(asset_id, '?')} paid back to the sender",
                     from_tx=tx_hash,
                     to_tx=tx_hash,
@@ -300,7 +303,7 @@ def _memo_pairs(
     if not entries:
         return []
     con = store.con
-    by_tx = {(info[e.rowid][0], info[e.rowid][1]): e for e in entries}
+    by_tx = {(info[e.rowid][_CHAIN], info[e.rowid][_TX]): e for e in entries}
     with values_query(con, chain=[k[0] for k in by_tx], tx_hash=[k[1] for k in by_tx]) as (
         sql,
         params,
@@ -383,7 +386,7 @@ def _memo_pairs(
                         value * share / len(found),
                         1.0,
                         evidence,
-                        from_tx=info[e.rowid][1],
+                        from_tx=info[e.rowid][_TX],
                         to_tx=str(out_tx),
                         txid=str(out_tx),
                         vout=vout,
@@ -406,7 +409,7 @@ def _memo_pairs(
                         value * share / len(legs),
                         1.0,
                         evidence,
-                        from_tx=info[e.rowid][1],
+                        from_tx=info[e.rowid][_TX],
                         to_tx=str(out_tx),
                         position=positions[rowid],
                     )
@@ -453,10 +456,10 @@ def _amount_matches(
     if not entries:
         return []
     # the services the entries went into, and their actors
-    actor_of = cache.actors({int(info[e.rowid][3]) for e in entries})
+    actor_of = cache.actors({int(info[e.rowid][_TO]) for e in entries})
     by_actor: dict[str, list[Entry]] = defaultdict(list)
     for e in entries:
-        owner = actor_of.get(int(info[e.rowid][3]))
+        owner = actor_of.get(int(info[e.rowid][_TO]))
         if owner is not None:
             by_actor[owner].append(e)
     symbols = cache.symbols
@@ -464,14 +467,14 @@ def _amount_matches(
     links: list[Link] = []
     for act, group in by_actor.items():
         traffic = readers[act]
-        lo = min(info[e.rowid][5] for e in group) - CALIBRATION
-        hi = max(info[e.rowid][5] for e in group) + CALIBRATION
+        lo = min(info[e.rowid][_TIME] for e in group) - CALIBRATION
+        hi = max(info[e.rowid][_TIME] for e in group) + CALIBRATION
         deposits = traffic.deposits(lo, hi, CALIBRATION_DEPOSITS)
         if not deposits:
             continue  # no rate to calibrate
         # only payouts within ``window`` after a calibration deposit or an entry are ever
         # compared: fetch those (a busy exchange pays out ~10^5 times in the whole window)
-        starts = [d[3] for d in deposits] + [info[e.rowid][6] for e in group]
+        starts = [d[3] for d in deposits] + [info[e.rowid][_EPOCH] for e in group]
         payouts = traffic.payouts(lo, hi + window, spans(starts, window))
         if not payouts:
             continue
@@ -534,7 +537,7 @@ def _amount_matches(
                     amount * e.dirty / e.amount,
                     confidence,
                     evidence,
-                    from_tx=info[e.rowid][1],
+                    from_tx=info[e.rowid][_TX],
                     to_tx=tx,
                     position=int(payouts.at[row]) if kind == "account" else None,
                     txid=tx if kind == "utxo" else None,
