@@ -195,15 +195,24 @@ def inflow_windows(key, in_order, in_offsets, nodes, t_lo, t_hi):  # type: ignor
 
 
 @_njit
+def run_offsets(ends, shift, offsets):  # type: ignore[no-untyped-def]
+    """``offsets`` (zeros, m + 1 entries) filled with where each of the m keys' runs starts
+    among rows grouped by key, the key of a row being ``ends[k] >> shift``: the index's
+    offsets (``index._offsets``; no int64 copy of ``ends`` as ``np.bincount`` makes) and
+    ``counting_order``'s runs."""
+    for k in range(len(ends)):
+        offsets[(ends[k] >> shift) + 1] += 1
+    for k in range(len(offsets) - 1):
+        offsets[k + 1] += offsets[k]
+    return offsets
+
+
+@_njit
 def counting_order(keys, m):  # type: ignore[no-untyped-def]
     """Row numbers sorted by key (keys in [0, m)), rows of one key in row order (what a
     stable argsort gives, in two passes), and where each key's run starts (m + 1 entries)."""
     n = len(keys)
-    starts = np.zeros(m + 1, np.int64)
-    for i in range(n):
-        starts[keys[i] + 1] += 1
-    for s in range(m):
-        starts[s + 1] += starts[s]
+    starts = run_offsets(keys, 0, np.zeros(m + 1, np.int64))
     fill = starts[:-1].copy()
     order = np.empty(n, np.int64)
     for i in range(n):
@@ -240,18 +249,6 @@ def dense_ids(src_raw, dst_raw, hi):  # type: ignore[no-untyped-def]
     for k in range(len(dst_raw)):
         dst[k] = rank[dst_raw[k]]
     return ids, src, dst
-
-
-@_njit
-def run_offsets(ends, shift, offsets):  # type: ignore[no-untyped-def]
-    """``offsets`` (zeros, m + 1 entries) filled with where each of the m keys' runs starts
-    among rows grouped by key, the key of a row being ``ends[k] >> shift`` (``index._offsets``;
-    no int64 copy of ``ends`` as ``np.bincount`` makes)."""
-    for k in range(len(ends)):
-        offsets[(ends[k] >> shift) + 1] += 1
-    for k in range(len(offsets) - 1):
-        offsets[k + 1] += offsets[k]
-    return offsets
 
 
 @_njit
