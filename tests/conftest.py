@@ -4,6 +4,11 @@
 need it skip on a user's fresh clone but fail in CI (CI=true), where it must be present.
 ``installed`` does the same for optional libraries that ``make`` installs (nomenklatura,
 the report and export extras): a user's own install may lack them, CI may not.
+
+Hypothesis runs without its per-example deadline: the first example of a test that calls a
+numba kernel compiles it (0.3-5 s with a cold cache, as in a fresh clone), and Hypothesis
+then reports the test as flaky ("Unreliable test timings"). Slow tests are found by the
+suite's own duration, not by a deadline per example.
 """
 
 from __future__ import annotations
@@ -15,8 +20,12 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from hypothesis import settings
 
 from sanctionwatch.store import Store, open_store
+
+settings.register_profile("sanctionwatch", deadline=None)
+settings.load_profile("sanctionwatch")
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
