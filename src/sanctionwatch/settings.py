@@ -32,6 +32,20 @@ class Settings(BaseSettings):
         default=5, ge=0, le=50, description="Retries of a failed JSON-RPC batch."
     )
     rpc_timeout: float = Field(default=30.0, gt=0, description="JSON-RPC timeout in seconds.")
+    index_cache: bool = Field(
+        default=True,
+        description="Keep the trace index of a large store on disk (beside the store) and "
+        "reuse it while the transfers are unchanged.",
+    )
+    index_cache_min_transfers: int = Field(
+        default=2_000_000,
+        ge=0,
+        description="Cache the trace index of stores with at least this many transfers "
+        "(below, building it takes about as long as checking a cached one).",
+    )
+    index_cache_dir: Path | None = Field(
+        default=None, description="Where cached trace indexes go (default: <db>.index/)."
+    )
 
 
 def get_settings() -> Settings:

@@ -44,6 +44,7 @@ from sanctionwatch.errors import InputError, SanctionwatchError
 from sanctionwatch.store.db import Store
 from sanctionwatch.trace.arrays import distinct, expand_ranges, member_mask, stable_order
 from sanctionwatch.trace.index import F64, I64, TraceIndex
+from sanctionwatch.trace.index_cache import load_index
 from sanctionwatch.trace.links import LINK_CATEGORIES, Entry, Link, LinkCache, find_links
 from sanctionwatch.trace.models import MODELS, Balance, TaintModel
 from sanctionwatch.trace.stages import classify_stages
@@ -912,7 +913,7 @@ def trace(
         index = source
     else:
         with phases.timed("index"):
-            index = TraceIndex.build(store)
+            index = load_index(store)  # built, or mapped from the cache of a large store
     dense_seeds = index.dense(seed_ids)
     dense_seeds = dense_seeds[dense_seeds >= 0]
     since_t = -(2**40) if since is None else index.to_t(since)
@@ -1002,6 +1003,7 @@ def trace(
     result.summary["index"] = {
         "transfers": index.n,
         "build_seconds": round(index.build_seconds, 4),
+        "load_seconds": None if index.load_seconds is None else round(index.load_seconds, 4),
         "bytes_per_transfer": round(index.bytes_per_transfer(), 2),
     }
     return result

@@ -63,6 +63,7 @@ from sanctionwatch.labels.taxonomy import CATEGORIES
 from sanctionwatch.store.db import Store, values_query
 from sanctionwatch.trace.arrays import distinct, distinct_first, distinct_inverse, expand_ranges
 from sanctionwatch.trace.index import F64, I64, TraceIndex
+from sanctionwatch.trace.index_cache import load_index
 
 DEFAULT_CATEGORIES: tuple[str, ...] = (
     "sanctioned",
@@ -490,7 +491,7 @@ def exposure(
         known_ids = sorted({i for i in ids if i >= 0})
         if index is None:
             chains = {names[k][0] for k, i in enumerate(ids) if i >= 0}
-            index = TraceIndex.build(store, chains.pop() if len(chains) == 1 else None)
+            index = load_index(store, chains.pop() if len(chains) == 1 else None)
         query_dense = index.dense(known_ids) if known_ids else np.zeros(0, dtype=np.int64)
         in_index = query_dense >= 0
         dense_q = query_dense[in_index]
@@ -528,7 +529,11 @@ def exposure(
         "addresses": len(assembled),
         "not_in_store": sum(1 for e in assembled if "error" in e),
         "exposed": exposed,
-        "index": {"transfers": index.n, "build_seconds": round(index.build_seconds, 4)},
+        "index": {
+            "transfers": index.n,
+            "build_seconds": round(index.build_seconds, 4),
+            "load_seconds": None if index.load_seconds is None else round(index.load_seconds, 4),
+        },
         "seconds": round(time.perf_counter() - clock, 4),
     }
     return ExposureResult(direction, hops, wanted, passing, assembled, summary)

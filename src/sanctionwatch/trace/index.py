@@ -143,6 +143,8 @@ class TraceIndex:
     # where each address's outgoing transfers start in ``key`` (a lookup instead of two
     # binary searches per expanded address); from ``key`` when not given
     out_offsets: I32 | I64 = field(default_factory=lambda: np.zeros(1, dtype=np.int32))
+    # seconds to check and map it, when it came from the cache (``index_cache``)
+    load_seconds: float | None = None
 
     def __post_init__(self) -> None:
         if len(self.out_offsets) != len(self.ids) + 1:
