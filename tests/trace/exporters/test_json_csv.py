@@ -28,6 +28,32 @@ def test_json_writes_non_json_values_as_text(empty: dict[str, Any]) -> None:
     assert json.loads(text)["parameters"]["since"] == "2025-02-21 00:00:00+00:00"
 
 
+def test_json_as_the_standard_library_wrote_it(empty: dict[str, Any]) -> None:
+    """The same values as ``json.dumps(default=str)`` gave, for what the trace dict can hold;
+    NaN as null (``NaN`` is not JSON); an integer beyond 64 bits by the standard library."""
+    from dataclasses import dataclass
+
+    @dataclass
+    class Note:
+        text: str
+
+    empty["parameters"].update(
+        {"note": Note("x"), "by_hop": {1: 2.0, 2: 1e-9}, "names": ("a", "b"), "text": "한국"}
+    )
+    text = export(empty, "json")
+    assert text is not None
+    assert json.loads(text) == json.loads(json.dumps(empty, default=str))
+    assert '"한국"' in text  # UTF-8, not \u escapes
+    empty["parameters"]["nan"] = float("nan")
+    text = export(empty, "json")
+    assert text is not None
+    assert json.loads(text)["parameters"]["nan"] is None
+    empty["parameters"]["huge"] = 2**70
+    text = export(empty, "json")
+    assert text is not None
+    assert json.loads(text)["parameters"]["huge"] == 2**70
+
+
 def test_csv_one_row_per_edge(example: dict[str, Any]) -> None:
     text = export(example, "csv")
     assert text is not None
