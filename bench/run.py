@@ -16,6 +16,7 @@ BENCHMARKS = [
     "scenario_speed.py",
     "ingest_throughput.py",
     "trace_speed.py",
+    "trace_cli.py",
     "screening_accuracy.py",
     "itw_accuracy.py",
     "itw_speed.py",

@@ -38,10 +38,10 @@ class Settings(BaseSettings):
         "reuse it while the transfers are unchanged.",
     )
     index_cache_min_transfers: int = Field(
-        default=2_000_000,
+        default=500_000,
         ge=0,
         description="Cache the trace index of stores with at least this many transfers "
-        "(below, building it takes about as long as checking a cached one).",
+        "(a smaller one builds in well under a second).",
     )
     index_cache_dir: Path | None = Field(
         default=None, description="Where cached trace indexes go (default: <db>.index/)."
