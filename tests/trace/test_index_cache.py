@@ -53,8 +53,9 @@ def disk_store(tmp_path: Path) -> Any:
 def test_cached_index_is_reused_until_the_transfers_change(
     disk_store: Store, tmp_path: Path
 ) -> None:
-    root = tmp_path / "cache"
-    settings = _settings(root)
+    settings = _settings(tmp_path / "cache")
+    root = cache_root(disk_store, settings)
+    assert root is not None
     built = load_index(disk_store, "ethereum", settings=settings)
     assert built.load_seconds is None
     [folder] = list(root.iterdir())
@@ -95,10 +96,9 @@ def test_cached_index_is_reused_until_the_transfers_change(
 
 
 def test_damaged_cache_is_rebuilt_with_a_warning(disk_store: Store, tmp_path: Path) -> None:
-    root = tmp_path / "cache"
-    settings = _settings(root)
+    settings = _settings(tmp_path / "cache")
     built = load_index(disk_store, "ethereum", settings=settings)
-    [folder] = list(root.iterdir())
+    [folder] = list((tmp_path / "cache").glob("*/ethereum-*"))
     (folder / "dst.npy").write_bytes(b"not an array")
     with pytest.warns(IndexCacheWarning, match="unreadable"):
         rebuilt = load_index(disk_store, "ethereum", settings=settings)
@@ -135,8 +135,15 @@ def test_when_nothing_is_cached(disk_store: Store, tmp_path: Path, graph_store: 
     memory = graph_store([("a", "b", 0, 1)])
     assert cache_root(memory, _settings(root)) is None
     assert load_index(memory, settings=_settings(root)).n == 1
-    # by default beside the store
+    # by default beside the store; in a shared folder, a folder per store
     assert cache_root(disk_store, Settings()) == tmp_path / "s.duckdb.index"
+    shared = cache_root(disk_store, _settings(root))
+    assert shared is not None
+    assert shared.parent == root
+    assert shared.name.startswith("s.duckdb-")
+    elsewhere = open_store(tmp_path / "other" / "s.duckdb")
+    assert cache_root(elsewhere, _settings(root)) != shared
+    elsewhere.close()
 
 
 def test_run_ids_round_trip(tmp_path: Path) -> None:

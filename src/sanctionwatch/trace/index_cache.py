@@ -4,8 +4,9 @@ Why: every ``sanctionwatch trace`` or ``exposure`` is a new process, and buildin
 is most of its time on a large store (the 50M scenario: 8-10 s to build, then ~4 s for the
 analyst trace). A cached index is checked and mapped in ~1 s.
 
-- Where: ``<db>.index/<chain or all>-<fingerprint>/`` (``settings.index_cache_dir`` to put
-  it elsewhere): one ``.npy`` file per array and ``manifest.json`` with the scalars.
+- Where: ``<db>.index/<chain or all>-<fingerprint>/`` (or under
+  ``settings.index_cache_dir``, a folder per store): one ``.npy`` file per array and
+  ``manifest.json`` with the scalars.
 - When it is reused: its fingerprint is a hash of every transfer's indexed columns
   (``count(*)`` and a sum of DuckDB's ``hash()`` of rowid, chain, ends, time, asset, amount
   and success: one scan, ~1 s at 45M rows), the DuckDB version (``hash`` may change with
@@ -38,6 +39,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from sanctionwatch import __version__
 from sanctionwatch.settings import Settings, get_settings
 from sanctionwatch.store.db import Store
 from sanctionwatch.trace import index as index_module
@@ -95,11 +97,14 @@ def load_index(
 
 
 def cache_root(store: Store, settings: Settings) -> Path | None:
-    """The cache folder of ``store`` (None: not cached, e.g. an in-memory store)."""
+    """The cache folder of ``store`` (None: not cached, e.g. an in-memory store): beside it,
+    or in ``settings.index_cache_dir`` a folder per store (stores sharing that folder would
+    otherwise remove each other's indexes of a chain as stale)."""
     if not settings.index_cache or store.path is None:
         return None
     if settings.index_cache_dir is not None:
-        return settings.index_cache_dir
+        where = hashlib.sha256(str(store.path.resolve()).encode()).hexdigest()[:12]
+        return settings.index_cache_dir / f"{store.path.name}-{where}"
     return store.path.with_name(store.path.name + ".index")
 
 
@@ -110,7 +115,10 @@ def fingerprint(store: Store, chain: str | None) -> str:
         "SELECT count(*), sum(hash(rowid, chain, from_id, to_id, block_time, asset_id, "
         "amount, success)::HUGEINT) FROM transfers"
     ).fetchall()[0]
-    code = hashlib.sha256(Path(index_module.__file__).read_bytes()).hexdigest()
+    try:
+        code = hashlib.sha256(Path(index_module.__file__).read_bytes()).hexdigest()
+    except OSError:  # not installed as files (a zip): the version it was released as
+        code = __version__
     facts = [FORMAT, duckdb.__version__, code, chain, int(count), str(total)]
     return hashlib.sha256(json.dumps(facts).encode()).hexdigest()
 
