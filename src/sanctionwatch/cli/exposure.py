@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -16,6 +15,7 @@ from rich.table import Table
 from sanctionwatch.cli.common import store_of
 from sanctionwatch.cli.output import out as stdout_console
 from sanctionwatch.errors import InputError
+from sanctionwatch.jsontext import dumps
 
 CSV_COLUMNS = (
     "address",
@@ -148,7 +148,7 @@ def _table(data: dict[str, Any]) -> Table:
 
 def _write(data: dict[str, Any], fmt: ExposureFormat, stream: TextIO, console: Console) -> None:
     if fmt is ExposureFormat.json:
-        stream.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+        stream.write(dumps(data) + "\n")
     elif fmt is ExposureFormat.csv:
         writer = csv.writer(stream, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)

@@ -12,6 +12,7 @@ import typer
 
 from sanctionwatch.cli.common import settings_of
 from sanctionwatch.cli.output import err, out, print_json, print_table
+from sanctionwatch.jsontext import dumps
 
 if TYPE_CHECKING:
     from sanctionwatch.itw.scan import ScanResult
@@ -143,7 +144,7 @@ def scan_command(
         if output is None:
             print_json(data)
         else:
-            _write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", output)
+            _write(dumps(data) + "\n", output)
         return
     if fmt is ScanFormat.html:
         from sanctionwatch.itw.export import to_html
