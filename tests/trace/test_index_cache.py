@@ -104,6 +104,11 @@ def test_damaged_cache_is_rebuilt_with_a_warning(disk_store: Store, tmp_path: Pa
         rebuilt = load_index(disk_store, "ethereum", settings=settings)
     assert rebuilt.load_seconds is None
     _same_index(built, rebuilt)
+    # an array cut short (its header intact): rebuilt too
+    data = (folder / "amount.npy").read_bytes()
+    (folder / "amount.npy").write_bytes(data[: len(data) - 8])
+    with pytest.warns(IndexCacheWarning, match="unreadable"):
+        assert load_index(disk_store, "ethereum", settings=settings).load_seconds is None
     # arrays that do not fit together: rebuilt too
     np.save(folder / "in_order.npy", np.zeros(1, dtype=np.int32))
     with pytest.warns(IndexCacheWarning, match="other lengths"):

@@ -73,7 +73,7 @@ def load_index(
     if folder.exists():
         try:
             index = read_index(folder, fp)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except Exception as exc:  # a cache: whatever is wrong with it, rebuild it
             warnings.warn(
                 f"the cached trace index {folder} is unreadable ({exc}); rebuilding it",
                 IndexCacheWarning,
@@ -153,17 +153,26 @@ def write_index(index: TraceIndex, root: Path, name: str, fp: str) -> Path:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    chain = name.rsplit("-", 1)[0]
-    stale_tmp = time.time() - 86_400  # a write that crashed (one in progress is younger)
-    for old in root.iterdir():
-        if old.name.startswith(".tmp-"):
-            if old.stat().st_mtime < stale_tmp:
-                shutil.rmtree(old, ignore_errors=True)
-        elif old.name.rsplit("-", 1)[0] == chain and old.name != name:
-            # an index of older transfers; a process still mapping its files keeps them
-            # until it is done (POSIX)
-            shutil.rmtree(old, ignore_errors=True)
+    _remove_stale(root, name)
     return final
+
+
+def _remove_stale(root: Path, kept: str) -> None:
+    """Remove the other indexes of ``kept``'s chain (of older transfers: a process still
+    mapping their files keeps them until it is done, on POSIX) and the temporary folders of
+    writes that crashed (a day old: one in progress is younger). Best effort: another
+    process may be doing the same."""
+    chain = kept.rsplit("-", 1)[0]
+    crashed_before = time.time() - 86_400
+    for old in root.iterdir():
+        try:
+            if old.name.startswith(".tmp-"):
+                if old.stat().st_mtime < crashed_before:
+                    shutil.rmtree(old, ignore_errors=True)
+            elif old.name.rsplit("-", 1)[0] == chain and old.name != kept:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def read_index(folder: Path, fp: str) -> TraceIndex:
