@@ -885,8 +885,9 @@ def trace(
 ) -> TraceResult:
     """Trace value forward from ``seeds`` (address ids or (chain, address) pairs).
 
-    ``source`` is the store (an index of every account-model chain is built) or a prebuilt
-    index (then pass ``store`` for labels, addresses, links and transaction hashes).
+    ``source`` is the store (an index of every account-model chain is built, or mapped from
+    the cache beside a large store: ``index_cache.load_index``) or a prebuilt index (then
+    pass ``store`` for labels, addresses, links and transaction hashes).
     ``asset_id`` None traces every asset the seeds received since ``since``, each on its own.
     ``dust`` is relative to the stolen amount of each asset. ``model`` is one of ``MODELS`` or
     ``"all"``. With ``follow_links``, taint that enters a DEX, bridge, cross-chain swap,

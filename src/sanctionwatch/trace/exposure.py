@@ -471,7 +471,8 @@ def exposure(
 
     ``addresses`` are (chain, address) pairs or store address ids; unknown ones get an
     ``error`` entry, invalid ones raise InputError. ``index`` defaults to one built for the
-    queried addresses' chain (all chains when they are on several).
+    queried addresses' chain (all chains when they are on several), or mapped from the cache
+    beside a large store (``index_cache.load_index``).
     """
     clock = time.perf_counter()
     if direction not in DIRECTIONS:
