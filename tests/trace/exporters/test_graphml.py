@@ -6,8 +6,11 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sanctionwatch.trace.exporters import export
+from sanctionwatch.trace.exporters.graphml import _element, _text
 
 NS = {"g": "http://graphml.graphdrawing.org/xmlns"}
 
@@ -99,3 +102,30 @@ def test_graphml_declares_extra_edge_fields(example: dict[str, Any], tmp_path: A
     otc = [d for _, _, d in graph.edges(data=True) if d.get("stage") == "otc"]
     assert otc[0]["vout"] == 1
     assert otc[0]["after_coinjoin"] is False
+
+
+_XML_TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\ufffe\uffff"),
+    max_size=12,
+).map(_text)
+
+
+@given(
+    attrs=st.dictionaries(st.sampled_from(["id", "source", "target"]), _XML_TEXT, max_size=3),
+    data=st.lists(st.tuples(st.sampled_from(["ke0", "kn1"]), _XML_TEXT), max_size=3),
+    text=_XML_TEXT,
+    level=st.integers(0, 3),
+)
+def test_elements_as_elementtree_wrote_them(
+    attrs: dict[str, str], data: list[tuple[str, str]], text: str, level: int
+) -> None:
+    """``_element`` writes the bytes ``ElementTree.indent`` and ``tostring`` wrote."""
+    element = ET.Element("edge", attrs)
+    for key, value in data:
+        child = ET.SubElement(element, "data", {"key": key})
+        child.text = value
+    if not data:
+        element.text = text
+    ET.indent(element, space="  ", level=level)
+    want = "  " * level + ET.tostring(element, encoding="unicode") + "\n"
+    assert _element("edge", attrs, data, level, "" if data else text) == want
