@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sanctionwatch.errors import InputError
 
 
 class Settings(BaseSettings):
@@ -49,5 +51,15 @@ class Settings(BaseSettings):
 
 
 def get_settings() -> Settings:
-    """Settings from the environment (a fresh read each call, so tests can change env)."""
-    return Settings()
+    """Settings from the environment (a fresh read each call, so tests can change env).
+
+    A variable that does not parse is an ``InputError`` naming it (not pydantic's
+    traceback)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"SANCTIONWATCH_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise InputError(f"Invalid setting in the environment: {problems}.") from exc
