@@ -210,7 +210,7 @@ payload20 = st.binary(min_size=20, max_size=20)
 payload32 = st.binary(min_size=32, max_size=32)
 BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
-PROPS = settings(max_examples=40, deadline=None)
+PROPS = settings(max_examples=40)
 
 
 def _replace(text: str, index: int, alphabet: str, pick: int) -> str:

@@ -32,7 +32,7 @@ from sanctionwatch.chain.readers import ReadOptions
 from sanctionwatch.chain.readers.table import CANONICAL_HEADER
 from sanctionwatch.store import Store, open_store
 
-PROPS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPS = settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
 MAX_AMOUNT = 2**127 - 1
 COLUMNS = (*CANONICAL_HEADER, "usd_value")
 

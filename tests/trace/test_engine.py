@@ -271,7 +271,7 @@ class _Times:
         return self.times[np.asarray(positions, dtype=np.int64)]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(
     st.lists(st.integers(0, 20), min_size=1, max_size=60),
     st.data(),

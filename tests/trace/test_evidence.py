@@ -37,7 +37,7 @@ def _edges(rows: list[tuple[int, str, str]]) -> list[dict[str, Any]]:
     ]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(edge_times, st.sampled_from(["floor", "half_up"]))
 def test_the_order_by_seconds_is_the_plain_sort(
     rows: list[tuple[int, str, str]], rounding: str

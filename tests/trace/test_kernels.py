@@ -390,19 +390,19 @@ def assert_pool_clean() -> None:
         assert (scratch.slot == -1).all()
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_same_as_reference_integer_amounts(case: dict[str, Any]) -> None:
     run_case(case, exact=True)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(cases(fractional=True))
 def test_same_as_reference_fractional_amounts(case: dict[str, Any]) -> None:
     run_case(case, exact=False)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
 @given(cases(crowded=True))
 def test_same_as_reference_crowded_seconds(case: dict[str, Any]) -> None:
     run_case(case, exact=True)
@@ -419,7 +419,7 @@ def scanned_in_parts(workers: int) -> Iterator[None]:
         kern.PARALLEL_MIN, kern.PARALLEL_MIN_NODES, kern.WORKERS = saved
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(cases(crowded=True), st.integers(2, 5))
 def test_reach_scanned_in_parts_is_the_same(case: dict[str, Any], workers: int) -> None:
     index = make_index(case["m"], case["edges"])
@@ -430,13 +430,13 @@ def test_reach_scanned_in_parts_is_the_same(case: dict[str, Any], workers: int) 
     assert np.array_equal(parted.arrays().nodes, reach(index, *args).arrays().nodes)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow])
 @given(cases(), st.sampled_from([np.int16, np.int32]))
 def test_same_as_reference_wide_asset_ids(case: dict[str, Any], dtype: Any) -> None:
     run_case(case, exact=True, asset_dtype=dtype)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
 @given(cases(crowded=True), st.integers(2, 5))
 def test_events_collected_in_parts_are_the_same(case: dict[str, Any], workers: int) -> None:
     """Every model's outcome is the same when the events are collected in parts at once."""
@@ -444,7 +444,7 @@ def test_events_collected_in_parts_are_the_same(case: dict[str, Any], workers: i
         run_case(case, exact=True)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
 @given(cases(crowded=True), st.integers(1, 3))
 def test_events_ordered_by_lexsort_are_the_same(case: dict[str, Any], workers: int) -> None:
     """The events' order without slots in their keys (too many for the bits): np.lexsort."""

@@ -40,7 +40,7 @@ def graphs(draw: Any) -> tuple[list[tuple[str, str, int, float]], dict[str, str]
     return edges, labels, since, hops, dust
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(graphs())
 def test_conservation_upper_bound_and_time(
     case: tuple[list[tuple[str, str, int, float]], dict[str, str], int, int, float],

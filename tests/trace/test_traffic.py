@@ -23,7 +23,7 @@ def _spans_one_by_one(starts: list[int], span: int) -> tuple[list[int], list[int
     return begins, ends
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.lists(st.integers(0, 200), max_size=40), st.integers(0, 30))
 def test_spans_are_the_union_of_the_windows(starts: list[int], span: int) -> None:
     assert spans(starts, timedelta(seconds=span)) == _spans_one_by_one(starts, span)

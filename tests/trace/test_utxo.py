@@ -515,7 +515,7 @@ def dags(draw: Any) -> tuple[list[Tx], dict[str, str], list[tuple[str, int, int]
     )
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, suppress_health_check=[HealthCheck.too_slow])
 @given(dags())
 def test_conservation_upper_bound_and_time(
     case: tuple[list[Tx], dict[str, str], list[tuple[str, int, int]], int, float],
