@@ -28,5 +28,5 @@ def dumps(data: Any) -> str:
     """``data`` as JSON text (no trailing newline)."""
     try:
         return orjson.dumps(data, default=str, option=_OPTIONS).decode()
-    except (orjson.JSONEncodeError, TypeError):
+    except TypeError:  # orjson.JSONEncodeError is one
         return json.dumps(data, indent=2, default=str, ensure_ascii=False)

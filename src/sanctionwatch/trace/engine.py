@@ -1002,9 +1002,7 @@ def trace(
     result.summary["seconds"] = round(time.perf_counter() - clock, 4)
     result.summary["phase_seconds"] = {name: round(sec, 4) for name, sec in phases.items()}
     result.summary["index"] = {
-        "transfers": index.n,
-        "build_seconds": round(index.build_seconds, 4),
-        "load_seconds": None if index.load_seconds is None else round(index.load_seconds, 4),
+        **index.facts(),
         "bytes_per_transfer": round(index.bytes_per_transfer(), 2),
     }
     return result

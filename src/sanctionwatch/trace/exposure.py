@@ -530,11 +530,7 @@ def exposure(
         "addresses": len(assembled),
         "not_in_store": sum(1 for e in assembled if "error" in e),
         "exposed": exposed,
-        "index": {
-            "transfers": index.n,
-            "build_seconds": round(index.build_seconds, 4),
-            "load_seconds": None if index.load_seconds is None else round(index.load_seconds, 4),
-        },
+        "index": index.facts(),
         "seconds": round(time.perf_counter() - clock, 4),
     }
     return ExposureResult(direction, hops, wanted, passing, assembled, summary)

@@ -251,6 +251,15 @@ class TraceIndex:
     def bytes_per_transfer(self) -> float:
         return self.nbytes / max(self.n, 1)
 
+    def facts(self) -> dict[str, Any]:
+        """The ``index`` block of a trace's and an exposure's summary: its size and how long
+        it took to have (``load_seconds`` None: built in this run, not from the cache)."""
+        return {
+            "transfers": self.n,
+            "build_seconds": round(self.build_seconds, 4),
+            "load_seconds": None if self.load_seconds is None else round(self.load_seconds, 4),
+        }
+
     # -- lookups ----------------------------------------------------------------------
     def dense(self, address_ids: npt.ArrayLike) -> I64:
         """Dense ids of store address ids; -1 for addresses without indexed transfers."""
