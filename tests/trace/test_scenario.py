@@ -258,6 +258,27 @@ def test_service_traffic_from_the_index_equals_the_store(scenario: Any) -> None:
     assert in_narrow > 0  # the spans held payouts
 
 
+def test_service_traffic_payouts_skip_one_chain_and_asset(scenario: Any) -> None:
+    """``skip`` leaves out the account payouts of one (chain, asset), from the index and
+    from the store alike, and nothing else (link matching skips the deposits' own one)."""
+    store, _, index, _ = scenario
+    actors, lo, hi = _actors_and_span(store)
+    everything = spans([epoch(lo)], hi - lo)
+    skipped = 0
+    for _, wallets in actors:
+        ids = [int(i) for i in wallets]
+        fast = ServiceTraffic(store, index, ids)
+        slow = ServiceTraffic(store, index, ids)
+        slow.held, slow.rest = [], ids
+        for reader in (fast, slow):
+            rows = reader.payouts(lo, hi, everything).rows()
+            for key in {(r[1], r[4]) for r in rows if r[0] == "account"}:
+                kept = reader.payouts(lo, hi, everything, skip=key).rows()
+                assert kept == [r for r in rows if r[0] != "account" or (r[1], r[4]) != key]
+                skipped += len(rows) - len(kept)
+    assert skipped > 0
+
+
 def test_service_traffic_skips_only_queries_that_find_nothing(scenario: Any) -> None:
     """The store is not asked about wallets on chains it holds nothing of; asked all the
     same (as if it held something), it gives the same deposits and payouts. The scenario

@@ -475,7 +475,11 @@ def _amount_matches(
         # only payouts within ``window`` after a calibration deposit or an entry are ever
         # compared: fetch those (a busy exchange pays out ~10^5 times in the whole window)
         starts = [d[3] for d in deposits] + [info[e.rowid][_EPOCH] for e in group]
-        payouts = traffic.payouts(lo, hi + window, spans(starts, window))
+        # a payout in the deposits' own chain and asset is never a swap (``_service_rates``):
+        # when all of them are in one, its payouts (an exchange's ~10^5) are not read
+        kinds = {(d[0], d[1]) for d in deposits if d[2] > 0}
+        only = next(iter(kinds)) if len(kinds) == 1 else None
+        payouts = traffic.payouts(lo, hi + window, spans(starts, window), skip=only)
         if not payouts:
             continue
         # a labelled bridge may link on sparse traffic when every deposit near it is paid back

@@ -262,10 +262,17 @@ class ServiceTraffic:
         found.sort(key=_TIME)  # stable: ties stay in the order found
         return found[:limit]
 
-    def payouts(self, lo: datetime, hi: datetime, spans: tuple[list[int], list[int]]) -> Payouts:
+    def payouts(
+        self,
+        lo: datetime,
+        hi: datetime,
+        spans: tuple[list[int], list[int]],
+        skip: tuple[str, int] | None = None,
+    ) -> Payouts:
         """Transfers and UTXO outputs paid by the wallets to others in [lo, hi] and in one
         of ``spans`` (epoch seconds, from ``spans``), in order: the index's wallets, the
-        store's account transfers by rowid, the UTXO outputs.
+        store's account transfers by rowid, the UTXO outputs. ``skip``: a (chain, asset id)
+        whose account transfers are left out (a caller that cannot use them).
 
         Account transfers of the store's wallets in two steps: rowids and times (a numpy
         fetch), then the rows of those in a span (a rowid join; a join on the spans in SQL
@@ -291,6 +298,8 @@ class ServiceTraffic:
                 np.searchsorted(index.key, row + first, "left").astype(np.int64),
                 np.searchsorted(index.key, row + stop, "left").astype(np.int64),
             )
+            if skip is not None and skip[0] == self.chain_of[int(address)]:
+                positions = positions[index.asset[positions] != skip[1]]
             positions = positions[~member_mask(index.dst[positions], self.dense_all)]
             ts = (index.key[positions] & MASK32) + index.t0
             # transaction hash and time are looked up for the payouts picked (``details``)
@@ -328,6 +337,8 @@ class ServiceTraffic:
                     """,
                     [rowids.tolist()],
                 ).fetchall()
+            if skip is not None:
+                rows = [r for r in rows if (str(r[1]), int(r[3])) != skip]
             if rows:
                 columns = (list(column) for column in zip(*rows, strict=True))
                 rid, c, tx, asset, amount, t, ts_ = columns
