@@ -530,6 +530,44 @@ def test_model_without_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
     assert new.source == 40.0
 
 
+_REACH_ROWS = st.lists(
+    st.tuples(st.integers(-2, 40), st.integers(0, 9), st.integers(0, 10**6), st.integers(0, 15)),
+    max_size=25,
+)
+
+
+def _reach_arrays(rows: list[tuple[int, int, int, int]]) -> ReachArrays:
+    nodes, hop, arrival, flags = zip(*rows, strict=True) if rows else ((), (), (), ())
+    return ReachArrays(
+        np.asarray(nodes, dtype=np.int64),
+        np.asarray(hop, dtype=np.int32),
+        np.asarray(arrival, dtype=np.int64),
+        np.asarray(flags, dtype=np.uint8),
+    )
+
+
+@given(_REACH_ROWS, _REACH_ROWS, st.booleans())
+def test_reach_arrays_merged_by_place_equals_by_sorting(
+    a_rows: list[tuple[int, int, int, int]],
+    b_rows: list[tuple[int, int, int, int]],
+    unique: bool,
+) -> None:
+    """The merge by each address's place in a dense array gives what the merge by sorting
+    does (min hop and arrival, every flag, order of first appearance), with the same dtypes;
+    also when either lists an address more than once."""
+    if unique:  # a reach lists each address once: the usual case
+        a_rows = list({r[0]: r for r in a_rows}.values())
+        b_rows = list({r[0]: r for r in b_rows}.values())
+    if not a_rows and not b_rows:
+        return
+    a, b = _reach_arrays(a_rows), _reach_arrays(b_rows)
+    by_place, by_sorting = a.merged(b), a.merged_by_sorting(b)
+    for name in ("nodes", "hop", "arrival", "flags"):
+        mine, theirs = getattr(by_place, name), getattr(by_sorting, name)
+        assert mine.dtype == theirs.dtype
+        assert mine.tolist() == theirs.tolist()
+
+
 def test_reach_arrays_and_dictionaries() -> None:
     """A reach built from arrays gives its dictionaries on demand; merge and assignment keep
     both views consistent."""

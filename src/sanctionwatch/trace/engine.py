@@ -135,7 +135,37 @@ class ReachArrays:
 
     def merged(self, other: ReachArrays) -> ReachArrays:
         """Both reaches: per address min hop, min arrival and every flag, in order of first
-        appearance (this one's addresses, then the other's new ones)."""
+        appearance (this one's addresses, then the other's new ones).
+
+        Each address's place is found in an array over the dense ids, not by sorting both
+        (a trace merges ~10 waves into a reach of ~5 x 10^5 addresses at 50M); a reach
+        that lists an address twice is merged by sorting (``merged_by_sorting``)."""
+        n = len(self.nodes)
+        if min(self.nodes.min(initial=0), other.nodes.min(initial=0)) < 0:
+            return self.merged_by_sorting(other)  # not dense ids
+        size = int(max(self.nodes.max(initial=-1), other.nodes.max(initial=-1))) + 1
+        slot = np.full(size, -1, dtype=np.int32)
+        places = np.arange(n, dtype=np.int32)
+        slot[self.nodes] = places
+        at = slot[other.nodes]
+        new = at < 0
+        added = other.nodes[new]
+        more = np.arange(n, n + len(added), dtype=np.int32)
+        slot[added] = more
+        listed_once = np.array_equal(slot[self.nodes], places) and np.array_equal(slot[added], more)
+        if not listed_once:
+            return self.merged_by_sorting(other)
+        hop = np.concatenate([self.hop, other.hop[new]])
+        arrival = np.concatenate([self.arrival, other.arrival[new]])
+        flags = np.concatenate([self.flags, other.flags[new]])
+        both, mine = ~new, at[~new]
+        np.minimum.at(hop, mine, other.hop[both])  # .at: the other may list one twice
+        np.minimum.at(arrival, mine, other.arrival[both])
+        np.bitwise_or.at(flags, mine, other.flags[both])
+        return ReachArrays(np.concatenate([self.nodes, added]), hop, arrival, flags)
+
+    def merged_by_sorting(self, other: ReachArrays) -> ReachArrays:
+        """``merged`` for any lists, also of addresses listed more than once."""
         nodes = np.concatenate([self.nodes, other.nodes])
         by_node = stable_order(nodes)
         ordered = nodes[by_node]
