@@ -33,9 +33,10 @@ from sanctionwatch.labels import ingest_label_files
 from sanctionwatch.scenario import generate
 from sanctionwatch.store import Store, open_store
 from sanctionwatch.store.db import ARROW_MIN, values_query
+from sanctionwatch.trace import links
 from sanctionwatch.trace.engine import trace
 from sanctionwatch.trace.index import TraceIndex
-from sanctionwatch.trace.links import LinkCache
+from sanctionwatch.trace.links import MEMO_KEY, Entry, LinkCache
 from sanctionwatch.trace.models import MODELS
 from sanctionwatch.trace.traffic import ServiceTraffic, epoch, spans
 
@@ -277,6 +278,43 @@ def test_service_traffic_payouts_skip_one_chain_and_asset(scenario: Any) -> None
                 assert kept == [r for r in rows if r[0] != "account" or (r[1], r[4]) != key]
                 skipped += len(rows) - len(kept)
     assert skipped > 0
+
+
+def _timeless(result: Any) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(json.dumps(result.to_dict(), default=str))
+    for timing in ("seconds", "phase_seconds", "index"):
+        data["summary"].pop(timing, None)
+    return data
+
+
+def test_memo_candidates_are_the_entries_whose_transaction_has_one(scenario: Any) -> None:
+    """An entry is asked for memos when its transaction's key is among the memos' keys:
+    every transaction with a memo, and (but for a 64-bit collision) no other."""
+    store, _, index, _ = scenario
+    rows = store.con.execute(
+        f"""
+        SELECT t.rowid, {MEMO_KEY},
+               EXISTS (SELECT 1 FROM tx_memos m WHERE m.chain = t.chain AND m.tx_hash = t.tx_hash)
+        FROM transfers t ORDER BY t.rowid
+        """
+    ).fetchall()
+    info = {int(r): (None,) * 7 + (int(k),) for r, k, _ in rows}
+    entries = [Entry(k, int(r), "bridge", 1.0, 1.0, 1) for k, (r, _, _) in enumerate(rows)]
+    asked = {e.rowid for e in links._may_have_memos(LinkCache(store, index), entries, info)}
+    with_memo = {int(r) for r, _, has in rows if has}
+    assert with_memo
+    assert asked == with_memo
+    assert len(asked) < len(rows)
+
+
+def test_memo_candidates_change_no_link(scenario: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Asking for the memos of every entry (as before the keys) finds the same links and
+    the same trace, memo swaps included."""
+    store, truth, index, results = scenario
+    monkeypatch.setattr(links, "_may_have_memos", lambda cache, entries, info: entries)
+    every = _timeless(theft_trace(store, index, truth, model="haircut"))
+    assert every == _timeless(results["haircut"])
+    assert any(lk["kind"] == "cross_chain_swap" for lk in every["links"])
 
 
 def test_service_traffic_skips_only_queries_that_find_nothing(scenario: Any) -> None:
