@@ -85,6 +85,26 @@ def test_address_ids_by_key_find_what_the_ingest_wrote(asked: int) -> None:
     store.close()
 
 
+def test_new_addresses_get_ids_in_the_order_of_their_keys() -> None:
+    """The same addresses, given in any order and in batches, get the same ids: ascending
+    with their keys within a batch (ties by chain and address), after the ids before."""
+    pairs = [("ethereum", f"0x{k:040x}") for k in range(1, 5000)]
+    pairs += [("tron", f"0x{k:040x}") for k in range(1, 50)]
+    first = open_store(":memory:")
+    ids = _assigned(first, pairs[:100])
+    ids = _assigned(first, pairs)  # a second batch: 100 known, the rest new
+    rows = first.con.execute("SELECT id, address_key, chain, address FROM addresses ORDER BY id")
+    listed = rows.fetchall()
+    assert [r[0] for r in listed] == list(range(1, len(pairs) + 1))
+    for batch in (listed[:100], listed[100:]):
+        assert batch == sorted(batch, key=lambda r: (r[1], r[2], r[3]))
+    second = open_store(":memory:")
+    _assigned(second, pairs[:100][::-1])
+    assert _assigned(second, pairs[::-1]) == ids
+    first.close()
+    second.close()
+
+
 def test_address_ids_compare_the_text_when_keys_collide() -> None:
     store = open_store(":memory:")
     a, b = ("ethereum", f"0x{1:040x}"), ("ethereum", f"0x{2:040x}")

@@ -1,8 +1,12 @@
 """The address dictionary: canonical address strings <-> global integer ids.
 
 Ids are assigned in bulk, set-based, inside the caller's transaction: new (chain, address)
-pairs get ``max(id) + row_number()`` (in no particular order: sorting millions of strings
-to make ids pretty costs seconds). Nothing here loops over rows in Python.
+pairs get ``max(id) + 1, + 2, ...`` in the order of their ``address_key`` (then chain and
+address, should two keys be equal). The order makes the ids, and so the traces, the same
+whenever the same files are ingested in the same order: a DISTINCT returns its rows in an
+order that changes from run to run, and a trace's nodes (and the last digits of its sums)
+follow the ids. It costs 0.2-0.35 s per million new addresses (an ingest of 3M transfers
+takes ~10 s). Nothing here loops over rows in Python.
 """
 
 from __future__ import annotations
@@ -22,18 +26,23 @@ def assign_address_ids(con: duckdb.DuckDBPyConnection, source: str) -> int:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _new_addresses AS
-        SELECT DISTINCT s.chain, s.address
-        FROM {source} s
-        WHERE s.address IS NOT NULL
-          AND NOT EXISTS (
-              SELECT 1 FROM addresses a WHERE a.chain = s.chain AND a.address = s.address)
+        SELECT chain, address, {ADDRESS_KEY.format(chain="chain", address="address")} AS key
+        FROM (
+            SELECT DISTINCT s.chain, s.address
+            FROM {source} s
+            WHERE s.address IS NOT NULL
+              AND NOT EXISTS (
+                  SELECT 1 FROM addresses a WHERE a.chain = s.chain AND a.address = s.address)
+        )
+        ORDER BY key, chain, address
         """
     )
+    # the temp table holds the rows in that order (DuckDB's preserve_insertion_order, on by
+    # default and never turned off here): its rowids number them, with no window to sort again
     con.execute(
-        f"""
+        """
         INSERT INTO addresses (id, chain, address, address_key)
-        SELECT (SELECT coalesce(max(id), 0) FROM addresses) + row_number() OVER (),
-               chain, address, {ADDRESS_KEY.format(chain="chain", address="address")}
+        SELECT (SELECT coalesce(max(id), 0) FROM addresses) + rowid + 1, chain, address, key
         FROM _new_addresses
         """
     )
