@@ -531,7 +531,12 @@ def test_model_without_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 _REACH_ROWS = st.lists(
-    st.tuples(st.integers(-2, 40), st.integers(0, 9), st.integers(0, 10**6), st.integers(0, 15)),
+    st.tuples(
+        st.integers(-2, 40) | st.integers(0, 2**40),
+        st.integers(0, 9),
+        st.integers(0, 10**6),
+        st.integers(0, 15),
+    ),
     max_size=25,
 )
 

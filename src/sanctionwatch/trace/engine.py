@@ -139,11 +139,13 @@ class ReachArrays:
 
         Each address's place is found in an array over the dense ids, not by sorting both
         (a trace merges ~10 waves into a reach of ~5 x 10^5 addresses at 50M); a reach
-        that lists an address twice is merged by sorting (``merged_by_sorting``)."""
+        that lists an address twice, or a few addresses among many ids, is merged by
+        sorting (``merged_by_sorting``)."""
         n = len(self.nodes)
-        if min(self.nodes.min(initial=0), other.nodes.min(initial=0)) < 0:
-            return self.merged_by_sorting(other)  # not dense ids
         size = int(max(self.nodes.max(initial=-1), other.nodes.max(initial=-1))) + 1
+        low = min(self.nodes.min(initial=0), other.nodes.min(initial=0))
+        if low < 0 or size > max(2**20, 64 * (n + len(other.nodes))):
+            return self.merged_by_sorting(other)  # not dense ids, or few of many
         slot = np.full(size, -1, dtype=np.int32)
         places = np.arange(n, dtype=np.int32)
         slot[self.nodes] = places
