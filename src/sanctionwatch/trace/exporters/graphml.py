@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import re
 from typing import Any, Literal, TextIO
+from xml.sax.saxutils import escape
 
 from sanctionwatch.trace.exporters._common import (
     amounts_text,
@@ -191,31 +192,18 @@ def _element(
 
 def _attribute(text: str) -> str:
     """An attribute value escaped as ``ElementTree`` escapes it (Python 3.11)."""
-    if _ATTRIBUTE_SPECIAL.search(text) is None:
+    if _ATTRIBUTE_SPECIAL.search(text) is None:  # most values: no call to escape
         return text
-    for raw, escaped in _ESCAPES:
-        text = text.replace(raw, escaped)
-    return text
+    return escape(text, _ATTRIBUTE_ENTITIES)
 
 
 def _character_data(text: str) -> str:
     """Element text escaped as ``ElementTree`` escapes it."""
-    if _DATA_SPECIAL.search(text) is None:
-        return text
-    for raw, escaped in _ESCAPES[:3]:
-        text = text.replace(raw, escaped)
-    return text
+    return text if _DATA_SPECIAL.search(text) is None else escape(text)
 
 
-_ESCAPES = (  # in ElementTree's order: "&" first
-    ("&", "&amp;"),
-    ("<", "&lt;"),
-    (">", "&gt;"),
-    ('"', "&quot;"),
-    ("\r", "&#13;"),
-    ("\n", "&#10;"),
-    ("\t", "&#09;"),
-)
+# what ElementTree escapes in an attribute beyond &, < and > (``escape``'s own)
+_ATTRIBUTE_ENTITIES = {'"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"}
 _ATTRIBUTE_SPECIAL = re.compile('[&<>"\r\n\t]')
 _DATA_SPECIAL = re.compile("[&<>]")
 
