@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from sanctionwatch.cases.cases import get_case, latest_runs
 from sanctionwatch.errors import InputError
+from sanctionwatch.jsontext import dumps
 from sanctionwatch.store.db import Store
 
 FORMATS = ("json", "ftm", "stix")
@@ -29,7 +30,7 @@ def export_case(store: Store, case_id: int, fmt: str, stream: TextIO) -> int:
     catalog = load_catalog()
     incidents = [catalog.get(i["value"]) for i in case.values("incident")]
     if fmt == "json":
-        stream.write(json.dumps(case.to_dict(with_results=True), indent=2, default=str) + "\n")
+        stream.write(dumps(case.to_dict(with_results=True)) + "\n")
         return 1
     if fmt == "stix":
         from sanctionwatch.report.stix import bundle
