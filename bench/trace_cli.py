@@ -56,8 +56,10 @@ def run(db: Path, theft: dict[str, str], out: Path, env: dict[str, str]) -> tupl
         str(out),
     ]
     clock = time.perf_counter()
-    subprocess.run(command, check=True, env={**os.environ, **env}, capture_output=True)
+    done = subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True)
     seconds = time.perf_counter() - clock
+    if done.returncode:
+        sys.exit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr}")
     data = json.loads(out.read_text())
     index = data["summary"].pop("index")
     for timing in ("seconds", "phase_seconds"):
