@@ -15,13 +15,9 @@ from typing import Annotated, Any
 
 import typer
 
-from sanctionwatch.chain.chains import get_chain
-from sanctionwatch.chain.ingest import ingest_transfer_file
-from sanctionwatch.chain.readers import ReadOptions
 from sanctionwatch.cli.common import report_files, store_of
 from sanctionwatch.cli.output import OutputFormat, out, progress_messages
 from sanctionwatch.cli.stats import print_summary, store_summary
-from sanctionwatch.scenario import GENERATOR_VERSION
 from sanctionwatch.store import Store
 from sanctionwatch.store.ingestlog import FileResult
 
@@ -55,6 +51,8 @@ def step_generate(ctx: DemoContext) -> None:
 def _same_params(ctx: DemoContext) -> bool:
     import json
 
+    from sanctionwatch.scenario import GENERATOR_VERSION
+
     manifest = json.loads((ctx.data_dir / "manifest.json").read_text())
     return bool(
         manifest.get("seed") == ctx.seed
@@ -64,6 +62,9 @@ def _same_params(ctx: DemoContext) -> bool:
 
 
 def step_ingest(ctx: DemoContext) -> None:
+    from sanctionwatch.chain.chains import get_chain
+    from sanctionwatch.chain.ingest import ingest_transfer_file
+    from sanctionwatch.chain.readers import ReadOptions
     from sanctionwatch.labels.ingest import ingest_label_files
 
     out.print("[bold]2. ingest[/]: chain data and labels into the store")

@@ -11,8 +11,6 @@ from typing import Annotated
 import typer
 
 from sanctionwatch.chain.chains import get_chain
-from sanctionwatch.chain.ingest import ingest_transfer_file
-from sanctionwatch.chain.readers import READERS, ReadOptions
 from sanctionwatch.cli.common import parse_pairs, report_files, settings_of, store_of
 from sanctionwatch.cli.output import OutputFormat, progress_messages
 from sanctionwatch.errors import InputError
@@ -68,6 +66,9 @@ def transfers(
     ] = OutputFormat.table,
 ) -> None:
     """Ingest transfer exports (ethereum-etl, bitcoin-etl, canonical or mapped CSV/Parquet)."""
+    from sanctionwatch.chain.ingest import ingest_transfer_file
+    from sanctionwatch.chain.readers import READERS, ReadOptions
+
     if fmt not in READERS:
         raise InputError(f"Unknown --format {fmt!r}; use one of: {', '.join(READERS)}.")
     if amount_unit not in ("auto", "base", "whole"):

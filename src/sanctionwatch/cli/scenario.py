@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sanctionwatch.cli.output import OutputFormat, err, print_json, print_table
 from sanctionwatch.errors import InputError
-from sanctionwatch.scenario import ScenarioManifest
+
+if TYPE_CHECKING:  # the generator is imported by the command that runs it
+    from sanctionwatch.scenario import ScenarioManifest
 
 app = typer.Typer(help="Generate laundering scenarios to run the system on.", no_args_is_help=True)
 

@@ -53,7 +53,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
 
 from sanctionwatch.chain.addresses import address_problem, normalize_address
 from sanctionwatch.chain.chains import CHAINS, get_chain
@@ -292,6 +291,8 @@ def _shares(weights: Any, origin: F64, stop: Bool, through: Bool, rounds: int) -
     ``origin`` the n x C one-hot of labelled addresses; ``stop`` labelled addresses that
     are origins only, ``through`` labelled addresses that also pass shares on.
     """
+    from scipy import sparse  # here, not at import: ~0.14 s every trace command would pay
+
     flow = np.asarray(weights.sum(axis=1)).ravel()
     scale = np.divide(1.0, flow, out=np.zeros_like(flow), where=flow > 0)
     scale[stop] = 0.0
@@ -391,6 +392,8 @@ def _direction_asset(
     hops: int,
     paths: bool,
 ) -> _Found | None:
+    from scipy import sparse
+
     n = graph.n
     local_all = graph.local(query_dense)
     rows = np.flatnonzero(local_all >= 0).astype(np.int64)
