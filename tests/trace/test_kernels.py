@@ -639,3 +639,16 @@ def test_counting_order_is_a_stable_argsort(keys: list[int], m: int) -> None:
     order, starts = kern.counting_order(values, m)
     assert order.tolist() == np.argsort(values, kind="stable").tolist()
     assert starts.tolist() == [0, *np.cumsum(np.bincount(values, minlength=m)).tolist()]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 2**31 - 1)), max_size=80))
+def test_minimum_at_is_numpys(pairs: list[tuple[int, int]]) -> None:
+    """``minimum_at`` equals ``np.minimum.at``, an address listed twice included."""
+    nodes = np.array([n for n, _ in pairs], dtype=np.int64)
+    values = np.array([v for _, v in pairs], dtype=np.int32)
+    ours = np.full(41, 2**30, dtype=np.int32)
+    numpys = ours.copy()
+    kern.minimum_at(ours, nodes, values)
+    np.minimum.at(numpys, nodes, values)
+    assert ours.tolist() == numpys.tolist()

@@ -679,6 +679,16 @@ def reached(nodes, label, info, flags):  # type: ignore[no-untyped-def]
 
 
 @_njit
+def minimum_at(best, nodes, value):  # type: ignore[no-untyped-def]
+    """``np.minimum.at(best, nodes, value)`` (an address listed twice keeps its least
+    value), without ufunc.at's cost per element (2.7M addresses: 175 -> ~10 ms)."""
+    for i in range(len(nodes)):
+        g = nodes[i]
+        if value[i] < best[g]:
+            best[g] = value[i]
+
+
+@_njit
 def settle_round(improved, label, flags, hops):  # type: ignore[no-untyped-def]
     """After ``reach_round``: unmark the improved labels, mark first reached addresses
     REACHED (returned), and improved ones below the hop limit no longer leaves."""
