@@ -72,8 +72,8 @@ def assemble(
     from sanctionwatch.trace import _kernels as kern
 
     tx_con = con.cursor()
-    pending_tx = kern.background(_transactions, tx_con, index, sorted(positions))
-    first = _first_inflows(index, main)  # dense -> earliest first tainted inflow, any asset
+    asked = np.sort(np.fromiter(positions, dtype=np.int64, count=len(positions)))
+    pending_tx = kern.background(_transactions, tx_con, index, asked)
     seed_dense = index.dense(seed_ids)
     dense_parts = [_keys(tr.tainted_in) for tr in main.values()]
     dense_parts += [_keys(tr.held_at) for tr in main.values()]
@@ -86,6 +86,9 @@ def assemble(
         for lk in run.links
         if lk.position is not None and lk.kind not in ("mixer", "dex_swap")
     }
+    # dense -> earliest first tainted inflow, any asset (for the paths; a flood trace has
+    # no ends)
+    first = _first_inflows(index, main) if ends else {}
     paths = {d: _path(index, first, hop_all, d, leg_entry) for d in ends}
     on_paths_only = sorted({p for path in paths.values() for p in path} - positions)
     positions.update(on_paths_only)
@@ -613,13 +616,13 @@ class _Transactions:
 
 
 def _transactions(
-    con: duckdb.DuckDBPyConnection, index: TraceIndex, positions: list[int]
+    con: duckdb.DuckDBPyConnection, index: TraceIndex, positions: Sequence[int] | I64
 ) -> _Transactions:
     """The transactions of these index positions (``_Transactions``), by rowid."""
     empty = np.empty(0, dtype=np.object_)
-    if not positions:
+    if not len(positions):
         return _Transactions(np.empty(0, dtype=np.int64), (empty,) * 4)
-    at = np.asarray(positions, dtype=np.int64)
+    at = np.sort(np.asarray(positions, dtype=np.int64))  # (usually sorted already)
     rowids = index.rowid[at].astype(np.int64)
     with values_query(con, rowid=rowids) as (rowids_sql, params):
         cols = con.execute(
