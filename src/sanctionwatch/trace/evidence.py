@@ -632,11 +632,8 @@ def _transactions(
         ).fetchnumpy()
     found, *rest = cols.values()
     # each asked position's row, by its rowid (one the store no longer holds: none)
-    rows_by_rowid = np.argsort(np.asarray(found, dtype=np.int64), kind="stable")
-    slot = find_sorted(np.asarray(found, dtype=np.int64)[rows_by_rowid], rowids)
-    kept = slot >= 0
-    row = rows_by_rowid[slot[kept]]
-    columns = tuple(_objects(c)[row] for c in rest)
+    kept, row = lookup(np.asarray(found, dtype=np.int64), rowids)
+    columns = tuple(_objects(c)[row[kept]] for c in rest)
     return _Transactions(at[kept], columns)
 
 
