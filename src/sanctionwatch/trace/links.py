@@ -37,7 +37,7 @@ from sanctionwatch.chain.chains import CHAINS, is_utxo
 from sanctionwatch.store.db import Store, values_query
 from sanctionwatch.trace.arrays import expand_ranges, find_sorted, in_first_order, stable_order
 from sanctionwatch.trace.index import TraceIndex
-from sanctionwatch.trace.traffic import Payouts, ServiceTraffic, spans
+from sanctionwatch.trace.traffic import Deposits, Payouts, ServiceTraffic, spans
 
 LINK_CATEGORIES = ("dex", "bridge", "cross_chain_swap", "mixer", "exchange")
 MATCH_TOLERANCE = math.log(1.02)  # deposits and payouts agree on the rate within 2%
@@ -504,11 +504,15 @@ def _amount_matches(
             continue  # no rate to calibrate
         # only payouts within ``window`` after a calibration deposit or an entry are ever
         # compared: fetch those (a busy exchange pays out ~10^5 times in the whole window)
-        starts = [d[3] for d in deposits] + [info[e.rowid][_EPOCH] for e in group]
+        starts = [*deposits.ts.tolist(), *(info[e.rowid][_EPOCH] for e in group)]
         # a payout in the deposits' own chain and asset is never a swap (``_service_rates``):
         # when all of them are in one, its payouts (an exchange's ~10^5) are not read
-        kinds = {(d[0], d[1]) for d in deposits if d[2] > 0}
-        only = next(iter(kinds)) if len(kinds) == 1 else None
+        paid = deposits.amount > 0
+        kinds = np.unique(_kind_codes(deposits)[paid])
+        only = None
+        if len(kinds) == 1:
+            k = int(np.flatnonzero(paid)[0])
+            only = (deposits.chains[int(deposits.chain[k])], int(deposits.asset[k]))
         payouts = traffic.payouts(lo, hi + window, spans(starts, window), skip=only)
         if not payouts:
             continue
@@ -585,8 +589,13 @@ def _amount_matches(
     ]
 
 
+def _kind_codes(deposits: Deposits) -> npt.NDArray[np.int64]:
+    """One code per (chain, asset id) of each deposit (asset ids are below 2**40)."""
+    return deposits.chain * (2**40) + deposits.asset
+
+
 def _service_rates(
-    deposits: list[tuple[Any, ...]],
+    deposits: Deposits,
     payouts: Payouts,
     window: timedelta,
     sparse_ok: bool = False,
@@ -601,21 +610,12 @@ def _service_rates(
     span = int(window.total_seconds())
     # deposits by (chain, asset), in order of first appearance, each in the order given
     dep_groups: dict[tuple[Any, Any], tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]] = {}
-    if deposits:
-        chains, assets, amounts, times = zip(*deposits, strict=True)  # times: epoch seconds
-        d_amount_all = np.asarray(amounts, dtype=np.float64)
-        d_t_all = np.asarray(times, dtype=np.int64)
-        code_of: dict[tuple[Any, Any], int] = {}
-        code = np.fromiter(
-            (code_of.setdefault(k, len(code_of)) for k in zip(chains, assets, strict=True)),
-            dtype=np.int64,
-            count=len(deposits),
-        )
-        key_of = list(code_of)
-        positive_in = d_amount_all > 0
-        for c in in_first_order(code[positive_in]).tolist():
-            mine = positive_in & (code == c)
-            dep_groups[key_of[c]] = (d_amount_all[mine], d_t_all[mine])
+    code = _kind_codes(deposits)
+    positive_in = deposits.amount > 0
+    for c in in_first_order(code[positive_in]).tolist():
+        mine = positive_in & (code == c)
+        key = (deposits.chains[c >> 40], c & (2**40 - 1))
+        dep_groups[key] = (deposits.amount[mine], deposits.ts[mine])  # ts: epoch seconds
     # payouts by (chain, asset), each group in time order (ties: in the order given)
     pay_groups: dict[tuple[Any, Any], tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = {}
     positive = np.flatnonzero(payouts.amount > 0)

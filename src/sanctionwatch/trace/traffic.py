@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -38,6 +37,68 @@ def spans(starts: list[int], window: timedelta) -> tuple[list[int], list[int]]:
     first = np.flatnonzero(new)
     last = np.append(first[1:], len(ordered)) - 1
     return ordered[first].tolist(), (ordered[last] + span).tolist()
+
+
+@dataclass(slots=True)
+class Deposits:
+    """A service's deposits as columns, by time: chain (codes into ``chains``), asset id,
+    amount, epoch seconds."""
+
+    chains: list[str]
+    chain: npt.NDArray[np.int64]
+    asset: npt.NDArray[np.int64]
+    amount: npt.NDArray[np.float64]
+    ts: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+    def rows(self) -> list[tuple[str, int, float, int]]:
+        """(chain, asset id, amount, epoch seconds) per deposit."""
+        return list(
+            zip(
+                [self.chains[c] for c in self.chain.tolist()],
+                self.asset.tolist(),
+                self.amount.tolist(),
+                self.ts.tolist(),
+                strict=True,
+            )
+        )
+
+
+class _DepositColumns:
+    """Collects ``Deposits`` part by part."""
+
+    def __init__(self) -> None:
+        self.chains: list[str] = []
+        self.parts: list[tuple[npt.NDArray[Any], ...]] = []
+
+    def add(
+        self,
+        chain: str | list[str],  # one for all rows, or one per row
+        asset: npt.ArrayLike,
+        amount: npt.ArrayLike,
+        ts: npt.ArrayLike,
+    ) -> None:
+        names = [chain] if isinstance(chain, str) else list(dict.fromkeys(chain))
+        self.chains += [name for name in names if name not in self.chains]
+        ts = np.asarray(ts, dtype=np.int64)
+        code = (
+            np.full(len(ts), self.chains.index(chain), dtype=np.int64)
+            if isinstance(chain, str)
+            else np.array([self.chains.index(name) for name in chain], dtype=np.int64)
+        )
+        self.parts.append(
+            (code, np.asarray(asset, dtype=np.int64), np.asarray(amount, dtype=np.float64), ts)
+        )
+
+    def done(self, limit: int) -> Deposits:
+        if not self.parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return Deposits([], empty, empty, np.zeros(0), empty)
+        chain, asset, amount, ts = (np.concatenate(c) for c in zip(*self.parts, strict=True))
+        first = np.argsort(ts, kind="stable")[:limit]
+        return Deposits(self.chains, chain[first], asset[first], amount[first], ts[first])
 
 
 @dataclass(slots=True)
@@ -218,10 +279,11 @@ class ServiceTraffic:
             return chain == self.index.chain
         return chain in CHAINS and not is_utxo(chain)
 
-    def deposits(self, lo: datetime, hi: datetime, limit: int) -> list[tuple[Any, ...]]:
-        """The first ``limit`` transfers into the wallets from others in [lo, hi], by time:
-        (chain, asset id, amount, epoch seconds)."""
-        found: list[tuple[Any, ...]] = []
+    def deposits(self, lo: datetime, hi: datetime, limit: int) -> Deposits:
+        """The first ``limit`` transfers into the wallets from others in [lo, hi], by time
+        (ties: in the order read), as columns (a trace reads ~10^5, 17 times at 50M: as a
+        tuple each, building and sorting them was ~75 ms of a trace)."""
+        parts = _DepositColumns()
         t_lo, t_hi = self.index.to_t(lo), self.index.to_t(hi)
         index = self.index
         for address, d in self.held:
@@ -237,17 +299,15 @@ class ServiceTraffic:
                     break
                 size *= 4
             outside &= np.cumsum(outside) <= limit
-            t = index.key[positions] & MASK32
-            chain = self.chain_of[int(address)]
-            found += zip(
-                [chain] * int(outside.sum()),
-                index.asset[positions[outside]].astype(np.int64).tolist(),
-                index.amount[positions[outside]].tolist(),
-                (t[outside] + index.t0).tolist(),
-                strict=True,
+            kept = positions[outside]
+            parts.add(
+                self.chain_of[int(address)],
+                index.asset[kept],
+                index.amount[kept],
+                (index.key[kept] & MASK32) + index.t0,
             )
         if self.rest and self._store_holds()[0]:
-            found += self.con.execute(
+            rows = self.con.execute(
                 f"""
                 SELECT chain, asset_id, amount::DOUBLE, epoch(block_time)::BIGINT
                 FROM transfers
@@ -259,8 +319,10 @@ class ServiceTraffic:
                 """,
                 [self.rest, self.ids, lo, hi, limit],
             ).fetchall()
-        found.sort(key=_TIME)  # stable: ties stay in the order found
-        return found[:limit]
+            if rows:
+                chain, asset, amount, ts = (list(column) for column in zip(*rows, strict=True))
+                parts.add([str(c) for c in chain], asset, amount, ts)
+        return parts.done(limit)
 
     def payouts(
         self,
@@ -379,9 +441,6 @@ class ServiceTraffic:
         ).fetchall()
         assert rows, f"transfer rowid {rowid} from the index is not in the store"
         return str(rows[0][0]), rows[0][1]
-
-
-_TIME = itemgetter(3)
 
 
 def _sql_texts(texts: list[str]) -> str:
