@@ -194,18 +194,7 @@ def find_links(
     rest = [e for e in entries if e.category != "mixer"]
     candidates = _same_tx_candidates(index, rest)
     legs = sorted({p for positions in candidates.values() for p in positions})
-    leg_rowids = index.rowid[np.asarray(legs, dtype=np.int64)].tolist() if legs else []
-    with values_query(store.con, id=[e.rowid for e in entries] + leg_rowids) as (sql, params):
-        rows = store.con.execute(
-            f"""
-            SELECT rowid, chain, tx_hash, from_id, to_id, asset_id, block_time,
-                   trunc(epoch(block_time))::BIGINT,  -- as traffic.epoch: whole seconds
-                   {MEMO_KEY}
-            FROM transfers WHERE rowid IN ({sql})
-            """,  # a semi-join on rowid: 2x faster than a join for a few rows
-            params,
-        ).fetchall()
-    info = {int(r[0]): r[1:] for r in rows}
+    info = _rows_of(store, index, [*(e.position for e in entries), *legs])
     links: list[Link] = []
     done: set[int] = set()
     symbols = cache.symbols
@@ -238,6 +227,39 @@ def find_links(
         rest = [e for e in rest if e.category != "exchange"]
     links += _amount_matches(cache, rest, info, done, window)
     return links
+
+
+def _rows_of(store: Store, index: TraceIndex, positions: list[int]) -> dict[int, tuple[Any, ...]]:
+    """Rowid -> (chain, transaction, sender id, receiver id, asset id, time, epoch seconds,
+    ``MEMO_KEY``) of the transfers at index positions (those the store holds). The ids and
+    the asset come from the index; the store is asked for the rest only (a semi-join on
+    rowid: 2x faster than a join for a few rows; the columns the index has cost ~30% of
+    it at the 50M trace's 8,476 entries)."""
+    at = np.asarray(positions, dtype=np.int64)
+    rowids = index.rowid[at].astype(np.int64)
+    with values_query(store.con, id=rowids) as (sql, params):
+        rows = store.con.execute(
+            f"""
+            SELECT rowid, chain, tx_hash, block_time,
+                   trunc(epoch(block_time))::BIGINT,  -- as traffic.epoch: whole seconds
+                   {MEMO_KEY}
+            FROM transfers WHERE rowid IN ({sql})
+            """,
+            params,
+        ).fetchall()
+    from_ids = index.ids[index.src(at)].tolist()
+    to_ids = index.ids[index.dst[at].astype(np.int64)].tolist()
+    of_rowid = {
+        rid: (sender, receiver, asset)
+        for rid, sender, receiver, asset in zip(
+            rowids.tolist(), from_ids, to_ids, index.asset[at].tolist(), strict=True
+        )
+    }
+    info: dict[int, tuple[Any, ...]] = {}
+    for rid, chain, tx_hash, when, epoch, key in rows:
+        sender, receiver, asset = of_rowid[int(rid)]
+        info[int(rid)] = (chain, tx_hash, sender, receiver, asset, when, epoch, key)
+    return info
 
 
 _NO_ROW = (None, None)  # a leg the store no longer holds: never the same transaction
