@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from sanctionwatch.chain.chains import get_chain
@@ -322,6 +323,23 @@ def test_memo_candidates_are_the_entries_whose_transaction_has_one(scenario: Any
     assert with_memo
     assert asked == with_memo
     assert len(asked) < len(rows)
+
+
+def test_memo_rows_are_those_of_the_asked_keys(scenario: Any) -> None:
+    """``LinkCache.memo_rowids``: every memo row of each key asked (a key two transactions
+    share gives both; ``_memo_pairs`` keeps the entry's own), none of other keys."""
+    store, _, index, _ = scenario
+    cache = LinkCache(store, index)
+    rows = store.con.execute(f"SELECT rowid, {MEMO_KEY} FROM tx_memos ORDER BY rowid").fetchall()
+    assert len(rows) > 3
+    key_of = {int(r): int(k) for r, k in rows}
+    asked = [key_of[int(rows[0][0])], key_of[int(rows[-1][0])], 12345]
+    expected = sorted(r for r, k in key_of.items() if k in asked)
+    assert cache.memo_rowids(np.array(asked, dtype=np.uint64)).tolist() == expected
+    # a key of two memos (a collision, made here): both rows
+    cache._memo_keys = np.array([1, 5, 5, 9], dtype=np.uint64)
+    cache._memo_rowids = np.array([10, 7, 3, 2], dtype=np.int64)
+    assert cache.memo_rowids(np.array([5, 9, 4], dtype=np.uint64)).tolist() == [2, 3, 7]
 
 
 def test_memo_candidates_change_no_link(scenario: Any, monkeypatch: pytest.MonkeyPatch) -> None:

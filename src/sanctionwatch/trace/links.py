@@ -115,6 +115,7 @@ class LinkCache:
         self._actor_of: dict[int, str | None] = {}  # service address id -> actor
         self._traffic: dict[str, ServiceTraffic] = {}
         self._memo_keys: npt.NDArray[np.uint64] | None = None
+        self._memo_rowids: npt.NDArray[np.int64] | None = None
 
     @property
     def symbols(self) -> dict[int, str]:
@@ -132,11 +133,24 @@ class LinkCache:
         """``MEMO_KEY`` of every transaction with a memo, sorted (one scan of the memos, ~10
         ms for 2 x 10^5): a wave asks for the memos of the entries whose key is among them
         only, usually none (a join with the memos' text costs ~30 ms however few entries
-        ask). Two transactions of one key only make a candidate that the join drops."""
+        ask). Two transactions of one key only make a candidate that ``_memo_pairs`` drops."""
         if self._memo_keys is None:
-            keys = self.store.con.execute(f"SELECT {MEMO_KEY} AS k FROM tx_memos").fetchnumpy()
-            self._memo_keys = np.sort(np.asarray(keys["k"], dtype=np.uint64))
+            found = self.store.con.execute(
+                f"SELECT rowid, {MEMO_KEY} AS k FROM tx_memos"
+            ).fetchnumpy()
+            keys = np.asarray(found["k"], dtype=np.uint64)
+            by_key = np.argsort(keys, kind="stable")
+            self._memo_keys = keys[by_key]
+            self._memo_rowids = np.asarray(found["rowid"], dtype=np.int64)[by_key]
         return self._memo_keys
+
+    def memo_rowids(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+        """The rowids of the memos whose ``MEMO_KEY`` is one of ``keys``, sorted."""
+        ordered = self.memo_keys
+        assert self._memo_rowids is not None
+        lo = np.searchsorted(ordered, keys, side="left").astype(np.int64)
+        hi = np.searchsorted(ordered, keys, side="right").astype(np.int64)
+        return np.unique(self._memo_rowids[expand_ranges(lo, hi)])
 
     def actors(self, address_ids: set[int]) -> dict[int, str]:
         """The actor of each of the addresses that has one (labels; an address labelled for
@@ -221,7 +235,7 @@ def find_links(
     rest = [e for e in rest if e.position not in done]
     links += _same_tx(index, rest, candidates, info, done, symbols)
     rest = [e for e in rest if e.position not in done and e.category != "dex"]
-    links += _memo_pairs(store, index, _may_have_memos(cache, rest, info), info, done, symbols)
+    links += _memo_pairs(cache, _may_have_memos(cache, rest, info), info, done, symbols)
     rest = [e for e in rest if e.position not in done]
     if not match_exchanges:
         rest = [e for e in rest if e.category != "exchange"]
@@ -344,27 +358,30 @@ def _may_have_memos(
 
 
 def _memo_pairs(
-    store: Store,
-    index: TraceIndex,
+    cache: LinkCache,
     entries: list[Entry],
     info: dict[int, tuple[Any, ...]],
     done: set[int],
     symbols: dict[int, str],
 ) -> list[Link]:
-    """THORChain-style: ``=:CHAIN.ASSET:DEST`` on the inbound, ``OUT:<HASH>`` on the outbound."""
+    """THORChain-style: ``=:CHAIN.ASSET:DEST`` on the inbound, ``OUT:<HASH>`` on the outbound.
+
+    The entries' memos are read by rowid (the memos of their keys; a join on the hashes'
+    text took ~20 ms per wave at 50M), those of another transaction of the same key left
+    out."""
     if not entries:
         return []
-    con = store.con
+    con, index = cache.store.con, cache.index
     by_tx = {(info[e.rowid][_CHAIN], info[e.rowid][_TX]): e for e in entries}
-    with values_query(con, chain=[k[0] for k in by_tx], tx_hash=[k[1] for k in by_tx]) as (
-        sql,
-        params,
-    ):
-        memos = con.execute(
-            f"SELECT m.chain, m.tx_hash, m.memo FROM tx_memos m JOIN ({sql}) e "
-            "USING (chain, tx_hash)",
+    keys = np.fromiter(
+        (info[e.rowid][_MEMO_KEY] for e in entries), dtype=np.uint64, count=len(entries)
+    )
+    with values_query(con, id=cache.memo_rowids(keys)) as (sql, params):
+        rows = con.execute(
+            f"SELECT chain, tx_hash, memo FROM tx_memos WHERE rowid IN ({sql}) ORDER BY rowid",
             params,
         ).fetchall()
+    memos = [(chain, tx, memo) for chain, tx, memo in rows if (chain, tx) in by_tx]
     wanted: dict[
         str, tuple[Entry, str, str | None, str]
     ] = {}  # OUT memo -> entry, dest, chain, memo
