@@ -145,24 +145,29 @@ def classify_stages(result: Any, accounts: AccountColumns | None = None) -> None
     for account-model edges, the UTXO tracer's for UTXO ones). With ``accounts`` (the
     account-model nodes as columns, the result's first nodes), those nodes are classified on
     columns (``account_node_stages``) and the rest (UTXO nodes) one by one."""
+    # one pass over the edges (~10^5 in a flood trace): the legs' stages, the edges the
+    # terminals' paths copy, the last time and the amounts by stage
+    on_paths = {e["tx_hash"] for t in result.terminals for e in t["path"]}
+    by_key: dict[tuple[str, str, str], dict[str, Any]] = {}
+    by_stage: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    end: str | None = None
     for e in result.edges:
         link = e.get("link")
         if link and e.get("stage") == "injection":
             e["stage"] = LINK_STAGE.get(link["kind"], link["kind"])
             e["stage_evidence"] = f"leg out of a {link['kind'].replace('_', ' ')}"
+        if e["tx_hash"] in on_paths:
+            by_key[(e["tx_hash"], e["from_address"], e["to_address"])] = e
+        when = e["block_time"]
+        if end is None or when > end:
+            end = when
+        by_stage[e["stage"]][e["asset"]] += e["tainted_amount"]
     # the terminals' paths hold copies of edges: give them their stages
-    on_paths = {e["tx_hash"] for t in result.terminals for e in t["path"]}
-    by_key = {
-        (e["tx_hash"], e["from_address"], e["to_address"]): e
-        for e in result.edges
-        if e["tx_hash"] in on_paths
-    }
     for t in result.terminals:
         for e in t["path"]:
             match = by_key.get((e["tx_hash"], e["from_address"], e["to_address"]))
             if match is not None:
                 e["stage"], e["stage_evidence"] = match["stage"], match["stage_evidence"]
-    end = max((e["block_time"] for e in result.edges), default=None)
     end_time = datetime.fromisoformat(end) if end is not None else None
     done = 0
     if accounts is not None:
@@ -173,9 +178,6 @@ def classify_stages(result: Any, accounts: AccountColumns | None = None) -> None
         chains = {n["chain"] for n in rest}
         edges = result.edges if not done else [e for e in result.edges if e["chain"] in chains]
         _node_stages(edges, {(n["chain"], n["address"]): n for n in rest}, end_time)
-    by_stage: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for e in result.edges:
-        by_stage[e["stage"]][e["asset"]] += e["tainted_amount"]
     for n in result.nodes:
         if n["stage"] == "dormant":
             for asset, held in n["held"].items():
