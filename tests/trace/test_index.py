@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from sanctionwatch.chain.chains import CHAINS
 from sanctionwatch.store import Store, open_store
+from sanctionwatch.trace import _kernels
 from sanctionwatch.trace.arrays import (
     expand_ranges,
 )
@@ -232,6 +233,21 @@ def test_positions_sorted_by_two_passes() -> None:
     small = _positions_sorted_by(major >> 20, minor >> 20)  # one sort
     assert small.tolist() == np.lexsort((minor, major)).tolist()
     assert _positions_sorted_by(major[:0], minor[:0]).tolist() == []
+    # past PARALLEL_MIN: the gathers run in slices on the worker threads
+    n = 3 * _kernels.PARALLEL_MIN + 7
+    major = rng.integers(0, 50, n).astype(np.int32) << 24
+    minor = rng.integers(0, 40, n).astype(np.int64) << 29
+    assert _positions_sorted_by(major, minor).tolist() == np.lexsort((minor, major)).tolist()
+
+
+@pytest.mark.parametrize("size", [0, 5, 2 * _kernels.PARALLEL_MIN + 3])
+def test_take_into_is_fancy_indexing(size: int) -> None:
+    rng = np.random.default_rng(size)
+    values = rng.integers(-(2**40), 2**40, max(size, 1))
+    at = rng.integers(0, len(values), size).astype(np.int32)
+    out = np.zeros(size, dtype=np.int64)
+    _kernels.take_into(values, at, out)
+    assert out.tolist() == values[at].tolist()
 
 
 @pytest.mark.parametrize("senders", [1, 3, 50, 5_000])
@@ -254,8 +270,6 @@ def test_sender_order_of_rows_not_in_rowid_order(monkeypatch: pytest.MonkeyPatch
     """Rows fetched in blocks out of rowid order (a join's output): the same order as
     lexsort, and the kernel gets them in rowid order (its runs are then mostly in order
     already; out of order, it sorted nearly every run: 28 s instead of ~1 s at 34M rows)."""
-    from sanctionwatch.trace import _kernels
-
     kernel = _kernels.sender_order
     rowids_in_order: list[bool] = []
 

@@ -461,6 +461,25 @@ def _in_parts(fn: Callable[..., _T], parts: Sequence[tuple[Any, ...]]) -> list[_
     return [fn(*parts[0]), *(f.result() for f in pending)]
 
 
+@_njit
+def _gather(values, at, out, lo, hi):  # type: ignore[no-untyped-def]
+    for i in range(lo, hi):
+        out[i] = values[at[i]]
+
+
+def take_into(values: npt.NDArray[Any], at: npt.NDArray[Any], out: npt.NDArray[Any]) -> None:
+    """``out[:] = values[at]`` in ``WORKERS`` slices at once: a gather at random positions
+    waits on memory, and two threads keep twice as many reads in flight (the index build's
+    inflow order at 34M transfers: 0.52-0.60 -> 0.22-0.27 s per gather)."""
+    n = len(at)
+    if WORKERS == 1 or n < PARALLEL_MIN:
+        bounds = [0, n]
+    else:
+        bounds = [n * k // WORKERS for k in range(WORKERS + 1)]
+    parts = [(values, at, out, a, b) for a, b in itertools.pairwise(bounds)]
+    _in_parts(_gather, parts)
+
+
 def background(fn: Callable[..., _T], *args: Any) -> Future[_T]:
     """``fn(*args)`` on a thread of its own (work that releases the GIL, such as a DuckDB
     query, while the caller goes on)."""

@@ -457,14 +457,20 @@ def _positions_sorted_by(major: I32, minor: I64) -> I32:
         return packed.astype(np.int32)
     if max(major_bits, minor_bits) + pos_bits > 63:  # not with int32 positions: fall back
         return np.lexsort((minor, major)).astype(np.int32)
+    from sanctionwatch.trace._kernels import take_into
+
     packed = minor << pos_bits
     packed |= positions
     packed.sort()
     packed &= low
     by_minor = packed.astype(np.int32)  # positions by (minor, position)
-    packed[:] = major[by_minor]  # the buffer reused: fresh pages are slow to fault in
+    # the buffer reused: fresh pages are slow to fault in; the two gathers at random
+    # positions on both cores (2 x ~0.6 s at 34M transfers on one)
+    take_into(major, by_minor, packed)
     packed <<= pos_bits
     packed |= positions
     packed.sort()
     packed &= low
-    return by_minor[packed]
+    out = np.empty(n, dtype=np.int32)
+    take_into(by_minor, packed, out)
+    return out
