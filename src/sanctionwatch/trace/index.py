@@ -395,9 +395,13 @@ def _dense_ids(src_raw: I32 | I64, dst_raw: I32 | I64) -> tuple[I32 | I64, I32, 
     hi = max(int(src_raw.max()), int(dst_raw.max()))
     ids: I32 | I64
     if lo >= 0 and hi < max(_BITMAP_IDS_PER_TRANSFER * n, _BITMAP_MIN_RANGE):
-        from sanctionwatch.trace._kernels import dense_ids
+        from sanctionwatch.trace._kernels import dense_rank, take_into
 
-        ids, src, dst = dense_ids(src_raw, dst_raw, hi)
+        ids, rank = dense_rank(src_raw, dst_raw, hi)
+        src = np.empty(n, dtype=np.int32)
+        dst = np.empty(n, dtype=np.int32)
+        take_into(rank, src_raw, src)  # a read at random in ``rank`` each: on both cores
+        take_into(rank, dst_raw, dst)
         return (ids.astype(np.int32) if hi < 2**31 else ids), src, dst
     ids = distinct(np.concatenate([src_raw, dst_raw]))
     if lo >= -(2**31) and hi < 2**31:

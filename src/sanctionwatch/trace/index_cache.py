@@ -10,7 +10,8 @@ analyst trace). A cached index is checked and mapped in ~1 s.
 - When it is reused: its fingerprint is a hash of every transfer's indexed columns
   (``count(*)`` and a sum of DuckDB's ``hash()`` of rowid, chain, ends, time, asset, amount
   and success: one scan, ~1 s at 45M rows), the DuckDB version (``hash`` may change with
-  it) and this build code (``index.py``: an index built by other code is not reused).
+  it) and this build code (``index.py`` and ``_kernels.py``: an index built by other code is
+  not reused).
   Any change to the transfers gives another fingerprint, so a stale index is never used.
 - How it is read: the arrays are memory-mapped copy-on-write: nothing is read until a
   trace touches it, the page cache is shared between processes, and the arrays stay
@@ -116,7 +117,12 @@ def fingerprint(store: Store, chain: str | None) -> str:
         "amount, success)::HUGEINT) FROM transfers"
     ).fetchall()[0]
     try:
-        code = hashlib.sha256(Path(index_module.__file__).read_bytes()).hexdigest()
+        # the build's kernels too (dense ids, sender order, gathers), read beside it: not
+        # imported here (numba's import is ~0.6 s a command need not pay)
+        source = Path(index_module.__file__)
+        code = hashlib.sha256(
+            source.read_bytes() + source.with_name("_kernels.py").read_bytes()
+        ).hexdigest()
     except OSError:  # not installed as files (a zip): the version it was released as
         code = __version__
     facts = [FORMAT, duckdb.__version__, code, chain, int(count), str(total)]
