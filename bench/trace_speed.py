@@ -71,6 +71,7 @@ INDEXED = (
 ALTERNATIVES = ("cte", "networkx", "kuzu")
 NO_HOP = 1000
 NO_TIME = 2**62
+QUIET = {"enable_progress_bar": False}  # DuckDB draws one on the terminal for a query > 2 s
 
 
 # -- data -----------------------------------------------------------------------------
@@ -423,7 +424,7 @@ SELECT addr FROM r
 
 def cte(job: Job) -> list[Row]:
     """DuckDB recursive CTE over the store, min hop and min arrival per address."""
-    con = duckdb.connect(str(job.db), read_only=True)
+    con = duckdb.connect(str(job.db), read_only=True, config=QUIET)
     con.execute("SET TimeZone = 'UTC'")
     con.execute("CREATE TEMP TABLE stop_ids (id BIGINT)")
     con.execute("CREATE TEMP TABLE no_stop (id BIGINT)")
@@ -483,7 +484,7 @@ def networkx_bfs(job: Job) -> list[Row]:
     row = Row("NetworkX MultiDiGraph + Python BFS")
     base, _ = rss()
     clock = time.perf_counter()
-    con = duckdb.connect(str(job.db), read_only=True)
+    con = duckdb.connect(str(job.db), read_only=True, config=QUIET)
     cols = con.execute(
         "SELECT from_id, to_id, epoch(block_time)::BIGINT AS t, amount::DOUBLE AS amount, "
         f"asset_id FROM transfers e WHERE {INDEXED}"
@@ -584,7 +585,7 @@ def kuzu_db(job: Job) -> list[Row]:
     for stale in (target, target.with_suffix(".kuzu.wal")):
         stale.unlink(missing_ok=True)
     clock = time.perf_counter()
-    con = duckdb.connect(str(job.db), read_only=True)
+    con = duckdb.connect(str(job.db), read_only=True, config=QUIET)
     con.execute("SET TimeZone = 'UTC'")
     con.execute(
         "COPY (SELECT from_id, to_id, epoch(block_time)::BIGINT AS t, amount::DOUBLE AS amount, "

@@ -38,11 +38,15 @@ def assign_address_ids(con: duckdb.DuckDBPyConnection, source: str) -> int:
         """
     )
     # the temp table holds the rows in that order (DuckDB's preserve_insertion_order, on by
-    # default and never turned off here): its rowids number them, with no window to sort again
+    # default and never turned off here): its rowids number them, with no window to sort
+    # again. Inside a transaction (the ingest's) a new table's rowids start at DuckDB's
+    # MAX_ROW_ID (~2**55), not 0: hence ``- min(rowid)``, as in ``readers.base``
     con.execute(
         """
         INSERT INTO addresses (id, chain, address, address_key)
-        SELECT (SELECT coalesce(max(id), 0) FROM addresses) + rowid + 1, chain, address, key
+        SELECT (SELECT coalesce(max(id), 0) FROM addresses)
+               + rowid - (SELECT min(rowid) FROM _new_addresses) + 1,
+               chain, address, key
         FROM _new_addresses
         """
     )
