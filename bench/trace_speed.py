@@ -71,7 +71,6 @@ INDEXED = (
 ALTERNATIVES = ("cte", "networkx", "kuzu")
 NO_HOP = 1000
 NO_TIME = 2**62
-QUIET = {"enable_progress_bar": False}  # DuckDB draws one on the terminal for a query > 2 s
 
 
 # -- data -----------------------------------------------------------------------------
@@ -116,6 +115,12 @@ def _complete(db: Path) -> bool:
         con.close()
     has_labels = any(p.endswith(".yaml") for p in paths)
     return has_labels and all(any(p.endswith(name) for p in paths) for name in ETH_FILES)
+
+
+def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """``con`` without DuckDB's progress bar (drawn on the terminal for a query over 2 s)."""
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 # -- what every tool is given ---------------------------------------------------------
@@ -424,7 +429,7 @@ SELECT addr FROM r
 
 def cte(job: Job) -> list[Row]:
     """DuckDB recursive CTE over the store, min hop and min arrival per address."""
-    con = duckdb.connect(str(job.db), read_only=True, config=QUIET)
+    con = quiet(duckdb.connect(str(job.db), read_only=True))
     con.execute("SET TimeZone = 'UTC'")
     con.execute("CREATE TEMP TABLE stop_ids (id BIGINT)")
     con.execute("CREATE TEMP TABLE no_stop (id BIGINT)")
@@ -484,7 +489,7 @@ def networkx_bfs(job: Job) -> list[Row]:
     row = Row("NetworkX MultiDiGraph + Python BFS")
     base, _ = rss()
     clock = time.perf_counter()
-    con = duckdb.connect(str(job.db), read_only=True, config=QUIET)
+    con = quiet(duckdb.connect(str(job.db), read_only=True))
     cols = con.execute(
         "SELECT from_id, to_id, epoch(block_time)::BIGINT AS t, amount::DOUBLE AS amount, "
         f"asset_id FROM transfers e WHERE {INDEXED}"
@@ -585,7 +590,7 @@ def kuzu_db(job: Job) -> list[Row]:
     for stale in (target, target.with_suffix(".kuzu.wal")):
         stale.unlink(missing_ok=True)
     clock = time.perf_counter()
-    con = duckdb.connect(str(job.db), read_only=True, config=QUIET)
+    con = quiet(duckdb.connect(str(job.db), read_only=True))
     con.execute("SET TimeZone = 'UTC'")
     con.execute(
         "COPY (SELECT from_id, to_id, epoch(block_time)::BIGINT AS t, amount::DOUBLE AS amount, "
