@@ -117,12 +117,6 @@ def _complete(db: Path) -> bool:
     return has_labels and all(any(p.endswith(name) for p in paths) for name in ETH_FILES)
 
 
-def quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """``con`` without DuckDB's progress bar (drawn on the terminal for a query over 2 s)."""
-    con.execute("SET enable_progress_bar = false")
-    return con
-
-
 # -- what every tool is given ---------------------------------------------------------
 @dataclass(slots=True)
 class Job:
@@ -429,8 +423,7 @@ SELECT addr FROM r
 
 def cte(job: Job) -> list[Row]:
     """DuckDB recursive CTE over the store, min hop and min arrival per address."""
-    con = quiet(duckdb.connect(str(job.db), read_only=True))
-    con.execute("SET TimeZone = 'UTC'")
+    con = open_store(job.db, read_only=True).con  # UTC, no progress bar
     con.execute("CREATE TEMP TABLE stop_ids (id BIGINT)")
     con.execute("CREATE TEMP TABLE no_stop (id BIGINT)")
     con.execute("INSERT INTO stop_ids SELECT unnest(?::BIGINT[])", [job.stop_ids])
@@ -489,7 +482,7 @@ def networkx_bfs(job: Job) -> list[Row]:
     row = Row("NetworkX MultiDiGraph + Python BFS")
     base, _ = rss()
     clock = time.perf_counter()
-    con = quiet(duckdb.connect(str(job.db), read_only=True))
+    con = open_store(job.db, read_only=True).con  # UTC, no progress bar
     cols = con.execute(
         "SELECT from_id, to_id, epoch(block_time)::BIGINT AS t, amount::DOUBLE AS amount, "
         f"asset_id FROM transfers e WHERE {INDEXED}"
@@ -590,8 +583,7 @@ def kuzu_db(job: Job) -> list[Row]:
     for stale in (target, target.with_suffix(".kuzu.wal")):
         stale.unlink(missing_ok=True)
     clock = time.perf_counter()
-    con = quiet(duckdb.connect(str(job.db), read_only=True))
-    con.execute("SET TimeZone = 'UTC'")
+    con = open_store(job.db, read_only=True).con  # UTC, no progress bar
     con.execute(
         "COPY (SELECT from_id, to_id, epoch(block_time)::BIGINT AS t, amount::DOUBLE AS amount, "
         f"asset_id::SMALLINT AS asset FROM transfers e WHERE {INDEXED}) TO '{rels_file}' "
