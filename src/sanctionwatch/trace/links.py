@@ -394,8 +394,11 @@ def _memo_pairs(
         wanted[key] = (by_tx[(chain, tx_hash)], dest, dest_chain, str(memo))
     if not wanted:
         return []
+    # ORDER BY: the links are made in this order, and their taint is summed in it (a
+    # parallel semi-join returns rows in no fixed order: traces differed in last digits)
     outs = con.execute(
-        "SELECT chain, tx_hash, memo FROM tx_memos WHERE memo IN (SELECT unnest(?::VARCHAR[]))",
+        "SELECT chain, tx_hash, memo FROM tx_memos WHERE memo IN (SELECT unnest(?::VARCHAR[])) "
+        "ORDER BY rowid",
         [list(wanted)],
     ).fetchall()
     links: list[Link] = []
@@ -422,6 +425,7 @@ def _memo_pairs(
                    t.from_id, epoch(t.block_time)::BIGINT
             FROM transfers t JOIN addresses a ON a.id = t.to_id
             WHERE t.tx_hash IN (SELECT unnest(?::VARCHAR[])) AND t.amount > 0
+            ORDER BY t.rowid
             """,
             [account_txs],
         ).fetchall()

@@ -281,8 +281,8 @@ class ServiceTraffic:
 
     def deposits(self, lo: datetime, hi: datetime, limit: int) -> Deposits:
         """The first ``limit`` transfers into the wallets from others in [lo, hi], by time
-        (ties: in the order read), as columns (a trace reads ~10^5, 17 times at 50M: as a
-        tuple each, building and sorting them was ~75 ms of a trace)."""
+        (ties: in the order read, the store's by rowid), as columns (a trace reads ~10^5, 17
+        times at 50M: as a tuple each, building and sorting them was ~75 ms of a trace)."""
         parts = _DepositColumns()
         t_lo, t_hi = self.index.to_t(lo), self.index.to_t(hi)
         index = self.index
@@ -315,7 +315,7 @@ class ServiceTraffic:
                   AND from_id NOT IN (SELECT unnest(?::BIGINT[]))
                   AND block_time BETWEEN ? AND ? AND amount > 0 AND success IS NOT FALSE
                   AND kind <> 'output'
-                ORDER BY block_time LIMIT ?
+                ORDER BY block_time, rowid LIMIT ?
                 """,
                 [self.rest, self.ids, lo, hi, limit],
             ).fetchall()
@@ -420,6 +420,7 @@ class ServiceTraffic:
                                  WHERE chain IN ({self.rest_chains})
                                    AND address_id IN (SELECT unnest(?::BIGINT[]))
                                    AND block_time BETWEEN ? AND ?)
+                ORDER BY o.rowid
                 """,
                 [lo, hi, self.ids, utxo_wallets, lo, hi],
             ).fetchall()
