@@ -16,6 +16,7 @@ The addresses are derived below from sha256 of a name; the fixture holds them as
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -173,3 +174,50 @@ def test_gzip_and_plain_give_the_same_rows(store: Store, tmp_path: Path) -> None
     result = ingest_transfer_file(store, packed, "bitcoin-etl", ReadOptions(get_chain("bitcoin")))
     assert (result.rows_new, result.rows_rejected) == (4, 0)
     assert store.scalar("SELECT count(*) FROM utxo_outputs") == 8
+
+
+def test_outputs_of_one_transaction_are_stored_in_a_fixed_order(
+    store: Store, tmp_path: Path
+) -> None:
+    # All outputs of a transaction share its line, its sender (the largest input) and time:
+    # the stored order (schema.STORED_ORDER) ends with kind and position for such rows.
+
+    outputs = [
+        {
+            "index": vout,
+            "type": "witness_v0_keyhash",
+            "addresses": [bech32m.encode("bc", 0, _h(f"payee-{vout}"))],
+            "value": 1000 + vout,
+        }
+        for vout in range(40)
+    ]
+    transaction = {
+        "hash": _txid("fan-out"),
+        "block_number": 800002,
+        "block_timestamp": 1690170000,
+        "is_coinbase": False,
+        "inputs": [
+            {
+                "index": 0,
+                "spent_transaction_hash": PREV_BOB,
+                "spent_output_index": 0,
+                "type": "pubkeyhash",
+                "addresses": [BOB],
+                "value": 10**8,
+            }
+        ],
+        "outputs": outputs,
+    }
+    path = tmp_path / "fan_out.jsonl"
+    path.write_text(json.dumps(transaction) + "\n")
+    ingest_transfer_file(store, path, "bitcoin-etl", ReadOptions(get_chain("btc")))
+    stored = store.con.execute(
+        "SELECT line, kind, position FROM transfers ORDER BY rowid"
+    ).fetchall()
+    assert len(stored) == 40
+    assert stored == sorted(stored)
+    outputs_stored = store.con.execute(
+        "SELECT address_id, line, vout FROM utxo_outputs ORDER BY rowid"
+    ).fetchall()
+    assert len(outputs_stored) == 40
+    assert outputs_stored == sorted(outputs_stored)

@@ -50,3 +50,34 @@ def test_a_memo_is_stored_once_under_the_canonical_hash(
     memos = store.con.execute("SELECT chain, tx_hash, memo FROM tx_memos").fetchall()
     assert memos == [(chain, stored, MEMO)]
     store.close()
+
+
+def test_memos_are_stored_in_a_fixed_order(tmp_path: Path) -> None:
+    # The tracer pairs THORChain legs in the memos' rowid order, and sums their taint in it:
+    # a DISTINCT alone stored them in an order that changed from run to run.
+    rows = [
+        {
+            "hash": f"0x{(n * 2_654_435_761) % 2**61:064x}",  # not in line order
+            "nonce": n,
+            "block_hash": "0x" + "00" * 32,
+            "transaction_index": n,
+            "gas": 21000,
+            "gas_price": 1,
+            "block_number": 5,
+            "block_timestamp": 1700000000,
+            "from_address": "0x" + "11" * 20,
+            "to_address": "0x" + "22" * 20,
+            "value": 1000,
+            "input": "0x" + f"=:BTC.BTC:bc1q{n:038d}".encode().hex(),
+            "receipt_status": 1,
+        }
+        for n in range(3_000)
+    ]
+    path = tmp_path / "transactions.json"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    store = open_store(":memory:")
+    ingest_transfer_file(store, path, "ethereum-etl", ReadOptions(chain=get_chain("ethereum")))
+    memos = store.con.execute("SELECT chain, tx_hash, memo FROM tx_memos ORDER BY rowid").fetchall()
+    store.close()
+    assert len(memos) == 3_000
+    assert memos == sorted(memos)

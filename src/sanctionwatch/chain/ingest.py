@@ -8,7 +8,8 @@ The same steps serve every reader:
 3. a line with any problem is rejected as a whole, with the first reason and its raw text;
 4. rows already in the store (same chain, tx_hash, kind, position) or repeated in the
    file are duplicates and are not inserted again (re-ingest adds nothing);
-5. new addresses get integer ids, transfers are inserted sorted by (from_id, block_time);
+5. new addresses get integer ids, transfers are inserted sorted by (from_id, block_time),
+   then line (``schema.STORED_ORDER``);
 6. the ingest log records the file's sha256 and its counts.
 
 Everything for one file happens inside one DuckDB transaction: a crash or kill leaves
@@ -40,6 +41,7 @@ from sanctionwatch.store.ingestlog import (
     summarize_rejects,
     write_log,
 )
+from sanctionwatch.store.schema import stored_order
 
 Progress = Callable[[str], None]
 
@@ -701,10 +703,17 @@ class _Pipeline:
         # Keys repeated inside the file: the exact (costly) window runs only if a cheap
         # count of distinct key hashes says there may be repeats (hash collisions can only
         # lower the distinct count, never hide a repeat).
-        rows, distinct = self.q(
-            "SELECT count(*), count(DISTINCT hash(chain, tx_hash, kind, position)) FROM _typed"
+        rows, distinct, lines = self.q(
+            "SELECT count(*), count(DISTINCT hash(chain, tx_hash, kind, position)), "
+            "count(DISTINCT line) FROM _typed"
         )[0]
         self.repeats_in_file = rows != distinct
+        # The stored order ends with the row's place in its line (kind, position); when no
+        # line has two rows the line alone gives the same order, and sorting by the two text
+        # columns as well costs ~0.13 s per million rows (~0.05 s for this count).
+        order = stored_order("transfers", within_file=True)
+        if lines == rows:
+            order = order.removesuffix(", kind, position")
         first_of_key = (
             """QUALIFY row_number() OVER (PARTITION BY chain, tx_hash, kind, position
                                           ORDER BY line) = 1"""
@@ -719,7 +728,7 @@ class _Pipeline:
             FROM _typed g
             WHERE true {not_stored}
             {first_of_key}
-            ORDER BY from_id, block_time
+            ORDER BY {order}
             """,
             {"file_id": self.file_id, "lo": lo, "hi": hi} if overlap else {"file_id": self.file_id},
         )
@@ -732,7 +741,7 @@ class _Pipeline:
             )
             return
         n_out = self.q(
-            """
+            f"""
             INSERT INTO utxo_outputs
             SELECT o.chain, o.txid, o.vout, o.address_id, o.value, o.script_type, o.block_number,
                    o.block_time, o.is_coinbase, ?, o.line
@@ -741,13 +750,13 @@ class _Pipeline:
                  ) o
             WHERE NOT EXISTS (SELECT 1 FROM utxo_outputs x WHERE x.chain = o.chain
                               AND x.txid = o.txid AND x.vout = o.vout)
-            ORDER BY o.address_id, o.block_time
+            ORDER BY {stored_order("utxo_outputs", within_file=True)}
             RETURNING line
             """,
             [self.file_id],
         )
         n_in = self.q(
-            """
+            f"""
             INSERT INTO utxo_inputs
             SELECT i.chain, i.txid, i.vin, i.prev_txid, i.prev_vout, i.address_id, i.value,
                    i.block_number, i.block_time, ?, i.line
@@ -756,7 +765,7 @@ class _Pipeline:
                  ) i
             WHERE NOT EXISTS (SELECT 1 FROM utxo_inputs x WHERE x.chain = i.chain
                               AND x.txid = i.txid AND x.vin = i.vin)
-            ORDER BY i.prev_txid, i.prev_vout
+            ORDER BY {stored_order("utxo_inputs", within_file=True)}
             RETURNING line
             """,
             [self.file_id],
@@ -786,6 +795,8 @@ class _Pipeline:
             WHERE NOT EXISTS (
                 SELECT 1 FROM tx_memos x WHERE x.chain = s.chain
                 AND x.tx_hash = s.tx_hash AND x.memo = s.memo)
+            -- a fixed order (a DISTINCT returns none): the tracer pairs memos in rowid order
+            ORDER BY 1, 2, 3
             """,
             [self.file_id],
         )

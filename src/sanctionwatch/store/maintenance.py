@@ -12,13 +12,7 @@ import time
 from dataclasses import dataclass
 
 from sanctionwatch.store.db import Store
-
-# table -> the order a tracer reads it in
-SORT_ORDERS = {
-    "transfers": "from_id, block_time",
-    "utxo_outputs": "address_id, block_time",
-    "utxo_inputs": "prev_txid, prev_vout",
-}
+from sanctionwatch.store.schema import STORED_ORDER, stored_order
 
 
 @dataclass(slots=True)
@@ -34,7 +28,8 @@ class OptimizeResult:
 def optimize_store(store: Store) -> list[OptimizeResult]:
     """Rewrite each big table in its global sort order; the rows themselves do not change."""
     results = []
-    for table, order in SORT_ORDERS.items():
+    for table in STORED_ORDER:
+        order = stored_order(table)
         clock = time.perf_counter()
         with store.transaction() as con:
             con.execute(f"CREATE TEMP TABLE _sorted AS SELECT * FROM {table} ORDER BY {order}")

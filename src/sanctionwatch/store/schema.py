@@ -5,7 +5,7 @@ Design notes, from measurements on 2-core machines (../shared/guide/MEASURED.md)
   refers to them by id: joins on integers are 5-7x faster than on 42-character strings;
 - money is an exact integer in base units (``HUGEINT``); ``usd_value`` is an exact decimal;
 - transfers are inserted sorted by (from_id, block_time) so that a frontier lookup skips
-  most row groups;
+  most row groups, then by where each row came from (``STORED_ORDER``);
 - no primary keys on the big tables: DuckDB's ART indexes slow bulk loads, and idempotency
   is enforced by the ingest's anti-join on the natural key (chain, tx_hash, kind, position);
 - an address is found by its text through ``addresses.address_key`` (``ADDRESS_KEY``), a
@@ -20,6 +20,25 @@ SCHEMA_VERSION = 2
 # the addresses' lookup key, of a chain and an address column (SQL): MD5, whose value no
 # DuckDB version changes (``hash()`` may change between versions, and a stored key must not)
 ADDRESS_KEY = "md5_number_upper({chain} || ':' || {address})"
+
+# The order each big table's rows are stored in: the key a tracer reads by, then where the
+# row came from (file, line, then its place in the line), so that rows equal in the key are
+# ordered too. DuckDB's sort does not keep ties in any fixed order, and the trace index
+# orders a sender's transfers of one second by rowid: without the tail, the same files
+# ingested twice gave two row orders, and traces that differed in the last digits of sums.
+# Within one file (an ingest) ``file_id`` is the same for every row; in a rewrite of the
+# whole table (``store optimize``) it keeps the rows of earlier files first, as they were.
+STORED_ORDER: dict[str, tuple[str, ...]] = {
+    "transfers": ("from_id", "block_time", "file_id", "line", "kind", "position"),
+    "utxo_outputs": ("address_id", "block_time", "file_id", "line", "vout"),
+    "utxo_inputs": ("prev_txid", "prev_vout", "file_id", "line", "vin"),
+}
+
+
+def stored_order(table: str, *, within_file: bool = False) -> str:
+    """``STORED_ORDER`` of a table as an ORDER BY list; ``within_file``: without ``file_id``."""
+    return ", ".join(c for c in STORED_ORDER[table] if not (within_file and c == "file_id"))
+
 
 TABLES: tuple[str, ...] = (
     """
