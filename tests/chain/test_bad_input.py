@@ -6,6 +6,7 @@ leaves the store unchanged.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import subprocess
 import sys
@@ -413,6 +414,49 @@ def test_address_ids_run_from_one_without_gaps_over_ingests(store: Store, tmp_pa
     ingest(store, write(tmp_path, "b.csv", [HEADER, row(2, to_address=third)]))
     ids = store.con.execute("SELECT id FROM addresses ORDER BY id").fetchall()
     assert [i for (i,) in ids] == [1, 2, 3]
+
+
+def test_new_token_contracts_get_ids_in_a_fixed_order(store: Store, tmp_path: Path) -> None:
+    """Asset ids are permanent, and a trace runs its assets in id order: new contracts are
+    numbered by (chain, contract), not in the order a DISTINCT returned them."""
+    contracts = [f"0x{(k * 2_654_435_761) % 2**64:040x}" for k in range(1, 40)]
+    lines = [HEADER] + [row(k, asset=c) for k, c in enumerate(contracts)]
+    ingest(store, write(tmp_path, "tokens.csv", lines))
+    stored = store.con.execute(
+        "SELECT asset FROM assets WHERE asset IN (SELECT unnest(?::VARCHAR[])) ORDER BY id",
+        [contracts],
+    ).fetchall()
+    assert [a for (a,) in stored] == sorted(contracts)
+
+
+def test_a_line_with_two_bad_outputs_keeps_a_fixed_reason(store: Store, tmp_path: Path) -> None:
+    """A bitcoin-etl line has a row per output; of two bad ones, the reason kept is the
+    first in text order (``arg_min`` on a tie had taken whichever row it met first)."""
+    good = "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
+    bad_address = {"index": 0, "type": "pubkeyhash", "addresses": ["1BadAddress"], "value": 5}
+    bad_value = {"index": 1, "type": "pubkeyhash", "addresses": [good], "value": "lots"}
+
+    def reason_of(name: str, outputs: list[dict[str, object]]) -> str:
+        line = {
+            "hash": hashlib.sha256(name.encode()).hexdigest(),
+            "block_number": 1,
+            "block_timestamp": 1690170000,
+            "is_coinbase": True,
+            "inputs": [],
+            "outputs": outputs,
+        }
+        result = ingest(
+            store, write(tmp_path, name, [json.dumps(line)]), "bitcoin-etl", chain=get_chain("btc")
+        )
+        [(reason,)] = store.con.execute(
+            "SELECT reason FROM rejects WHERE file_id = ?", [result.file_id]
+        ).fetchall()
+        return str(reason)
+
+    alone = {reason_of("a.jsonl", [bad_address]), reason_of("b.jsonl", [bad_value])}
+    assert len(alone) == 2
+    assert reason_of("ab.jsonl", [bad_address, bad_value]) == min(alone)
+    assert reason_of("ba.jsonl", [bad_value, bad_address]) == min(alone)
 
 
 def test_empty_files(store: Store, tmp_path: Path) -> None:

@@ -16,6 +16,25 @@ from sanctionwatch.store import open_store
 MEMO = "=:ETH.ETH:0x" + "ab" * 20  # a THORChain swap memo
 
 
+def _transaction(tx_hash: str, memo: str, n: int = 0) -> dict[str, object]:
+    """An ethereum-etl transaction, as exported, whose input is ``memo``."""
+    return {
+        "hash": tx_hash,
+        "nonce": n,
+        "block_hash": "0x" + "00" * 32,
+        "transaction_index": n,
+        "gas": 21000,
+        "gas_price": 1,
+        "block_number": 5,
+        "block_timestamp": 1700000000,
+        "from_address": "0x" + "11" * 20,
+        "to_address": "0x" + "22" * 20,
+        "value": 1000,
+        "input": "0x" + memo.encode().hex(),
+        "receipt_status": 1,
+    }
+
+
 @pytest.mark.parametrize(
     ("chain", "written", "stored"),
     [
@@ -27,21 +46,7 @@ MEMO = "=:ETH.ETH:0x" + "ab" * 20  # a THORChain swap memo
 def test_a_memo_is_stored_once_under_the_canonical_hash(
     tmp_path: Path, chain: str, written: str, stored: str
 ) -> None:
-    row = {  # an ethereum-etl transaction, as exported
-        "hash": written,
-        "nonce": 0,
-        "block_hash": "0x" + "00" * 32,
-        "transaction_index": 0,
-        "gas": 21000,
-        "gas_price": 1,
-        "block_number": 5,
-        "block_timestamp": 1700000000,
-        "from_address": "0x" + "11" * 20,
-        "to_address": "0x" + "22" * 20,
-        "value": 1000,
-        "input": "0x" + MEMO.encode().hex(),
-        "receipt_status": 1,
-    }
+    row = _transaction(written, MEMO)
     path = tmp_path / "transactions.json"
     path.write_text(json.dumps(row) + "\n")
     store = open_store(":memory:")
@@ -56,21 +61,8 @@ def test_memos_are_stored_in_a_fixed_order(tmp_path: Path) -> None:
     # The tracer pairs THORChain legs in the memos' rowid order, and sums their taint in it:
     # a DISTINCT alone stored them in an order that changed from run to run.
     rows = [
-        {
-            "hash": f"0x{(n * 2_654_435_761) % 2**61:064x}",  # not in line order
-            "nonce": n,
-            "block_hash": "0x" + "00" * 32,
-            "transaction_index": n,
-            "gas": 21000,
-            "gas_price": 1,
-            "block_number": 5,
-            "block_timestamp": 1700000000,
-            "from_address": "0x" + "11" * 20,
-            "to_address": "0x" + "22" * 20,
-            "value": 1000,
-            "input": "0x" + f"=:BTC.BTC:bc1q{n:038d}".encode().hex(),
-            "receipt_status": 1,
-        }
+        # hashes not in line order
+        _transaction(f"0x{(n * 2_654_435_761) % 2**61:064x}", f"=:BTC.BTC:bc1q{n:038d}", n)
         for n in range(3_000)
     ]
     path = tmp_path / "transactions.json"

@@ -12,8 +12,10 @@ from typer.testing import CliRunner
 
 from sanctionwatch.cli.app import app
 from sanctionwatch.errors import InputError
+from sanctionwatch.labels import labels_for
 from sanctionwatch.sanctions.address_screen import screen_addresses
 from sanctionwatch.sanctions.index import build_index
+from sanctionwatch.sanctions.labels import sync_list_labels
 from sanctionwatch.sanctions.load import load_list_files
 from sanctionwatch.sanctions.screen import (
     NameResult,
@@ -288,3 +290,20 @@ def test_cli_input_errors(db: Path) -> None:
     assert "No names given" in none.exception.message
     bad = runner.invoke(app, ["--db", str(db), "screen", "names", "Kim", "--birth-date", "x"])
     assert isinstance(bad.exception, InputError)
+
+
+def test_an_address_listed_twice_in_one_issue_gives_the_same_hit_each_time(lists: Store) -> None:
+    # OFAC lists one 0x address as ETH and as USDT: both rows are on the same chain and
+    # issue, so the values come from one row chosen by its wallet id, not by scan order.
+    lists.con.execute(
+        "INSERT INTO sanction_addresses SELECT * REPLACE ('USDT' AS currency, "
+        "'0-listed-again' AS wallet_id) FROM sanction_addresses WHERE address = ? "
+        "AND version = (SELECT max(version) FROM sanction_addresses WHERE address = ?)",
+        [ETH_LISTED, ETH_LISTED],
+    )
+    [result] = screen_addresses(lists, [ETH_LISTED])
+    [hit] = [h for h in result.hits if h.chain == "ethereum"]
+    assert hit.currency == "USDT"  # the smaller wallet id
+    sync_list_labels(lists.con, "us_ofac_sdn")
+    [label] = labels_for(lists, ETH_LISTED, "ethereum")
+    assert json.loads(label.context or "{}")["currency"] == "USDT"

@@ -300,6 +300,7 @@ class _Pipeline:
             """
             SELECT DISTINCT c.chain, s.asset FROM _stage_transfers s
             JOIN _chains c ON c.name = lower(trim(s.chain))
+            ORDER BY 1, 2 NULLS FIRST  -- new tokens get their ids in this order
             """
         )
         known = self.q("SELECT id, chain, asset, kind, symbol, decimals FROM assets")
@@ -408,8 +409,8 @@ class _Pipeline:
                 FROM base
                 LEFT JOIN blocks b ON b.chain = base.chain AND b.number = base.block_number
                 LEFT JOIN (SELECT chain, TRY_CAST(number AS BIGINT) AS number,
-                                  any_value(make_timestamp(TRY_CAST(block_time AS BIGINT)
-                                                           * 1000000)) AS block_time
+                                  arg_min(make_timestamp(TRY_CAST(block_time AS BIGINT)
+                                                         * 1000000), line) AS block_time
                            FROM _stage_blocks GROUP BY ALL) sb
                      ON sb.chain = base.chain AND sb.number = base.block_number
             """
@@ -586,7 +587,7 @@ class _Pipeline:
         self.con.execute(
             """
             CREATE OR REPLACE TEMP TABLE _bad AS
-            SELECT line, arg_min(reason, ord) AS reason FROM (
+            SELECT line, arg_min(reason, (ord, reason)) AS reason FROM (  -- a fixed one of a tie
                 SELECT line, reason, 1 AS ord FROM _typed WHERE reason IS NOT NULL
                 UNION ALL SELECT line, reason, 2 FROM _typed_outputs WHERE reason IS NOT NULL
                 UNION ALL SELECT line, reason, 3 FROM _typed_inputs WHERE reason IS NOT NULL

@@ -18,12 +18,12 @@ def store_summary(store: Store) -> dict[str, Any]:
         """
         SELECT t.chain, t.kind, count(*) AS n, min(block_time), max(block_time),
                count(DISTINCT asset_id)
-        FROM transfers t GROUP BY ALL ORDER BY t.chain, n DESC
+        FROM transfers t GROUP BY ALL ORDER BY t.chain, n DESC, t.kind
         """
     ).fetchall()
     labels = con.execute(
         "SELECT category, count(*), count(DISTINCT address_id) FROM labels "
-        "GROUP BY category ORDER BY 2 DESC"
+        "GROUP BY category ORDER BY 2 DESC, 1"
     ).fetchall()
     files = con.execute(
         """
@@ -111,7 +111,7 @@ def rejects(
     with store_of(ctx, read_only=True) as store:
         rows = store.con.execute(
             "SELECT file_id, path, line, reason, raw FROM rejects "
-            "WHERE ?::INTEGER IS NULL OR file_id = ? ORDER BY file_id, line LIMIT ?",
+            "WHERE ?::INTEGER IS NULL OR file_id = ? ORDER BY file_id, line, reason, raw LIMIT ?",
             [file_id, file_id, limit],
         ).fetchall()
     if fmt is OutputFormat.json:

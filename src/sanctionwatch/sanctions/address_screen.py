@@ -97,20 +97,21 @@ WITH v AS (
     FROM sanction_list_versions
 ), hits AS (
     SELECT a.chain, a.address, a.currency, a.entity_id, a.list_id, a.programs, a.listed_on,
-           v.list, v.version, v.version_id, v.published, v.recency
+           a.wallet_id, v.list, v.version, v.version_id, v.published, v.recency
     FROM sanction_addresses a JOIN v USING (version)
     WHERE a.chain = ? AND a.address = ?
 ), grouped AS (
+    -- one version can list the address twice (ETH and USDT): the wallet decides the tie
     SELECT list, entity_id, chain, address,
-           arg_min(version_id, recency) AS last_version_id,
-           arg_min(version, recency) AS last_version,
+           arg_min(version_id, (recency, wallet_id)) AS last_version_id,
+           arg_min(version, (recency, wallet_id)) AS last_version,
            min(recency) AS last_recency,
-           arg_max(version_id, recency) AS first_version_id,
-           arg_min(published, recency) AS published,
-           arg_min(list_id, recency) AS list_id,
-           arg_min(programs, recency) AS programs,
-           arg_min(currency, recency) AS currency,
-           arg_min(listed_on, recency) AS listed_on
+           arg_max(version_id, (recency, wallet_id)) AS first_version_id,
+           arg_min(published, (recency, wallet_id)) AS published,
+           arg_min(list_id, (recency, wallet_id)) AS list_id,
+           arg_min(programs, (recency, wallet_id)) AS programs,
+           arg_min(currency, (recency, wallet_id)) AS currency,
+           arg_min(listed_on, (recency, wallet_id)) AS listed_on
     FROM hits GROUP BY ALL
 )
 SELECT g.list, g.entity_id, g.chain, g.address, g.last_version_id, g.first_version_id,
@@ -128,13 +129,14 @@ ORDER BY g.last_recency, g.list, g.entity_id
 _LABEL_SQL = f"""
 SELECT l.chain, l.address, l.category, l.actor, l.label, l.source, l.pack
 FROM labels l
-LEFT JOIN (SELECT DISTINCT actor, jurisdictions FROM actors) a ON a.actor = l.actor
 WHERE l.chain = ? AND l.address = ?
   AND coalesce(l.pack, '') NOT LIKE 'sanctions:%'
   AND (regexp_matches(lower(coalesce(l.actor, '')), '{DPRK_ACTOR_PATTERN}')
        OR regexp_matches(lower(l.label), '{DPRK_ACTOR_PATTERN}')
-       OR coalesce(a.jurisdictions, '') LIKE '%"KP"%')
-ORDER BY l.category, l.actor, l.label
+       -- EXISTS, not a join: an actor defined in two packs would repeat the label
+       OR EXISTS (SELECT 1 FROM actors a WHERE a.actor = l.actor
+                  AND coalesce(a.jurisdictions, '') LIKE '%"KP"%'))
+ORDER BY l.category, l.actor, l.label, l.source NULLS LAST, l.pack NULLS LAST, l.file_id, l.line
 """
 
 

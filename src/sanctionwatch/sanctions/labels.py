@@ -57,19 +57,21 @@ WITH v AS (
     FROM sanction_addresses a JOIN v USING (version)
     WHERE a.chain IS NOT NULL
 ), keys AS (
+    -- one version can list the address twice (ETH and USDT): the smallest wallet id decides
+    -- the tie, as in screening (address_screen); arg_min on -seq is arg_max on seq
     SELECT chain, address, list_id,
            min(seq) AS first_seq, max(seq) AS last_seq,
-           arg_max(version, seq) AS last_version,
-           arg_max(version_id, seq) AS last_version_id,
-           arg_min(version_id, seq) AS first_version_id,
-           arg_min(published, seq) AS first_published,
-           arg_max(published, seq) AS last_published,
-           arg_max(file_id, seq) AS file_id,
-           arg_max(entity_id, seq) AS entity_id,
-           arg_max(currency, seq) AS currency,
-           arg_max(address_as_listed, seq) AS address_as_listed,
-           arg_max(programs, seq) AS programs,
-           arg_max(listed_on, seq) AS listed_on
+           arg_min(version, (-seq, wallet_id)) AS last_version,
+           arg_min(version_id, (-seq, wallet_id)) AS last_version_id,
+           arg_min(version_id, (seq, wallet_id)) AS first_version_id,
+           arg_min(published, (seq, wallet_id)) AS first_published,
+           arg_min(published, (-seq, wallet_id)) AS last_published,
+           arg_min(file_id, (-seq, wallet_id)) AS file_id,
+           arg_min(entity_id, (-seq, wallet_id)) AS entity_id,
+           arg_min(currency, (-seq, wallet_id)) AS currency,
+           arg_min(address_as_listed, (-seq, wallet_id)) AS address_as_listed,
+           arg_min(programs, (-seq, wallet_id)) AS programs,
+           arg_min(listed_on, (-seq, wallet_id)) AS listed_on
     FROM seen GROUP BY chain, address, list_id
 )
 SELECT k.chain, k.address, k.list_id, k.entity_id, k.currency, k.address_as_listed,

@@ -128,7 +128,7 @@ def summarize_rejects(con: duckdb.DuckDBPyConnection, result: FileResult) -> Non
     """Fill the result's reject counts from the rejects table rows of its file_id."""
     rows = con.execute(
         "SELECT reason, count(*), min(line) FROM rejects WHERE file_id = ? "
-        "GROUP BY reason ORDER BY count(*) DESC",
+        "GROUP BY reason ORDER BY count(*) DESC, reason",
         [result.file_id],
     ).fetchall()
     result.reject_reasons = {str(r[0]): int(r[1]) for r in rows}

@@ -307,7 +307,7 @@ def load_json_lines(con: duckdb.DuckDBPyConnection, path: Path, table: str = "_l
             "nothing from it was stored."
         ) from exc
     errors = con.execute(
-        "SELECT line, any_value(error_type) FROM _json_errors GROUP BY line ORDER BY line"
+        "SELECT line, min(error_type) FROM _json_errors GROUP BY line ORDER BY line"
     ).fetchall()
     bad_lines = [int(e[0]) for e in errors]
     raw = _read_lines(path, set(bad_lines)) if bad_lines else {}

@@ -167,7 +167,7 @@ class EthereumEtlReader(TransferReader):
             "SELECT _line, _text, json_extract_string(_text, '$.type') AS _type FROM _lines"
         )
         untyped = con.execute(
-            "SELECT _text FROM _typed_lines WHERE _type IS NULL LIMIT 1"
+            "SELECT _text FROM _typed_lines WHERE _type IS NULL ORDER BY _line LIMIT 1"
         ).fetchall()
         default = options.entity
         if untyped and default is None:
@@ -292,7 +292,7 @@ class EthereumEtlReader(TransferReader):
             """
         )
         for reason, n in con.execute(
-            "SELECT _skip, count(*) FROM _traces WHERE _skip IS NOT NULL GROUP BY _skip"
+            "SELECT _skip, count(*) FROM _traces WHERE _skip IS NOT NULL GROUP BY _skip ORDER BY 1"
         ).fetchall():
             staged.skipped[str(reason)] = staged.skipped.get(str(reason), 0) + int(n)
         con.execute(
@@ -339,7 +339,7 @@ class EthereumEtlReader(TransferReader):
             [TRANSFER_TOPIC],
         )
         for reason, n in con.execute(
-            "SELECT _skip, count(*) FROM _logs WHERE _skip IS NOT NULL GROUP BY _skip"
+            "SELECT _skip, count(*) FROM _logs WHERE _skip IS NOT NULL GROUP BY _skip ORDER BY 1"
         ).fetchall():
             staged.skipped[str(reason)] = staged.skipped.get(str(reason), 0) + int(n)
         con.execute(
