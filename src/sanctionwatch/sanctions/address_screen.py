@@ -97,21 +97,23 @@ WITH v AS (
     FROM sanction_list_versions
 ), hits AS (
     SELECT a.chain, a.address, a.currency, a.entity_id, a.list_id, a.programs, a.listed_on,
-           a.wallet_id, v.list, v.version, v.version_id, v.published, v.recency
+           v.list, v.version, v.version_id, v.published, v.recency,
+           (v.recency, a.wallet_id) AS latest
     FROM sanction_addresses a JOIN v USING (version)
     WHERE a.chain = ? AND a.address = ?
 ), grouped AS (
-    -- one version can list the address twice (ETH and USDT): the wallet decides the tie
+    -- one version can list the address twice (ETH and USDT): ``latest`` breaks the tie by
+    -- the smallest wallet id, so every value comes from one listing
     SELECT list, entity_id, chain, address,
-           arg_min(version_id, (recency, wallet_id)) AS last_version_id,
-           arg_min(version, (recency, wallet_id)) AS last_version,
+           arg_min(version_id, latest) AS last_version_id,
+           arg_min(version, latest) AS last_version,
            min(recency) AS last_recency,
-           arg_max(version_id, (recency, wallet_id)) AS first_version_id,
-           arg_min(published, (recency, wallet_id)) AS published,
-           arg_min(list_id, (recency, wallet_id)) AS list_id,
-           arg_min(programs, (recency, wallet_id)) AS programs,
-           arg_min(currency, (recency, wallet_id)) AS currency,
-           arg_min(listed_on, (recency, wallet_id)) AS listed_on
+           arg_max(version_id, latest) AS first_version_id,
+           arg_min(published, latest) AS published,
+           arg_min(list_id, latest) AS list_id,
+           arg_min(programs, latest) AS programs,
+           arg_min(currency, latest) AS currency,
+           arg_min(listed_on, latest) AS listed_on
     FROM hits GROUP BY ALL
 )
 SELECT g.list, g.entity_id, g.chain, g.address, g.last_version_id, g.first_version_id,

@@ -53,25 +53,26 @@ WITH v AS (
            row_number() OVER (ORDER BY published NULLS FIRST, version) AS seq
     FROM sanction_list_versions WHERE list = ?
 ), seen AS (
-    SELECT a.*, v.seq, v.version_id, v.published, v.file_id
+    SELECT a.*, v.seq, v.version_id, v.published, v.file_id,
+           -- one version can list the address twice (ETH and USDT): the smallest wallet
+           -- id breaks the tie, as in screening (address_screen)
+           (-v.seq, a.wallet_id) AS latest, (v.seq, a.wallet_id) AS earliest
     FROM sanction_addresses a JOIN v USING (version)
     WHERE a.chain IS NOT NULL
 ), keys AS (
-    -- one version can list the address twice (ETH and USDT): the smallest wallet id decides
-    -- the tie, as in screening (address_screen); arg_min on -seq is arg_max on seq
     SELECT chain, address, list_id,
            min(seq) AS first_seq, max(seq) AS last_seq,
-           arg_min(version, (-seq, wallet_id)) AS last_version,
-           arg_min(version_id, (-seq, wallet_id)) AS last_version_id,
-           arg_min(version_id, (seq, wallet_id)) AS first_version_id,
-           arg_min(published, (seq, wallet_id)) AS first_published,
-           arg_min(published, (-seq, wallet_id)) AS last_published,
-           arg_min(file_id, (-seq, wallet_id)) AS file_id,
-           arg_min(entity_id, (-seq, wallet_id)) AS entity_id,
-           arg_min(currency, (-seq, wallet_id)) AS currency,
-           arg_min(address_as_listed, (-seq, wallet_id)) AS address_as_listed,
-           arg_min(programs, (-seq, wallet_id)) AS programs,
-           arg_min(listed_on, (-seq, wallet_id)) AS listed_on
+           arg_min(version, latest) AS last_version,
+           arg_min(version_id, latest) AS last_version_id,
+           arg_min(version_id, earliest) AS first_version_id,
+           arg_min(published, earliest) AS first_published,
+           arg_min(published, latest) AS last_published,
+           arg_min(file_id, latest) AS file_id,
+           arg_min(entity_id, latest) AS entity_id,
+           arg_min(currency, latest) AS currency,
+           arg_min(address_as_listed, latest) AS address_as_listed,
+           arg_min(programs, latest) AS programs,
+           arg_min(listed_on, latest) AS listed_on
     FROM seen GROUP BY chain, address, list_id
 )
 SELECT k.chain, k.address, k.list_id, k.entity_id, k.currency, k.address_as_listed,

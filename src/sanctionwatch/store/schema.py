@@ -35,9 +35,15 @@ STORED_ORDER: dict[str, tuple[str, ...]] = {
 }
 
 
-def stored_order(table: str, *, within_file: bool = False) -> str:
-    """``STORED_ORDER`` of a table as an ORDER BY list; ``within_file``: without ``file_id``."""
-    return ", ".join(c for c in STORED_ORDER[table] if not (within_file and c == "file_id"))
+def stored_order(table: str, *, within_file: bool = False, one_row_per_line: bool = False) -> str:
+    """``STORED_ORDER`` of a table as an ORDER BY list. ``within_file``: without ``file_id``
+    (one ingest). ``one_row_per_line``: without the columns after ``line``, which only order
+    the rows of one line (the same order, and sorting by text columns costs ~0.13 s per
+    million rows)."""
+    columns = STORED_ORDER[table]
+    if one_row_per_line:
+        columns = columns[: columns.index("line") + 1]
+    return ", ".join(c for c in columns if not (within_file and c == "file_id"))
 
 
 TABLES: tuple[str, ...] = (
