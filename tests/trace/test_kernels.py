@@ -457,33 +457,20 @@ def test_events_ordered_by_lexsort_are_the_same(case: dict[str, Any], workers: i
         kern.MAX_SLOTS = saved
 
 
-@given(
-    st.lists(st.integers(0, 6), min_size=1, max_size=12),
-    st.integers(1, 6),
-    st.integers(0, 100),
-)
-def test_split_ranges_cover_each_transfer_once_in_order(
-    sizes: list[int], n_parts: int, base: int
-) -> None:
-    lo = base + np.cumsum([0, *sizes[:-1]]).astype(np.int64) * 2  # gaps between ranges
-    hi = lo + np.asarray(sizes, dtype=np.int64)
-    nxt = np.arange(len(sizes), dtype=np.int64) + 1
-    total = int(sum(sizes))
-    parts = kern._split_ranges(lo, hi, nxt, total, n_parts)
-    assert len(parts) == (n_parts if total else 1)
-
-    def walk(ranges: list[tuple[I64, I64, I64]]) -> list[tuple[int, int]]:
-        return [
-            (p, int(h))
-            for part_lo, part_hi, part_nxt in ranges
-            for a, b, h in zip(part_lo, part_hi, part_nxt, strict=True)
-            for p in range(int(a), int(b))
-        ]
-
-    assert walk(parts) == walk([(lo, hi, nxt)])
-    sizes_of = [int((part_hi - part_lo).sum()) for part_lo, part_hi, _ in parts]
-    if total:
-        assert max(sizes_of) - min(sizes_of) <= 1  # even parts
+@given(st.sets(st.integers(0, 5000), max_size=400), st.integers(0, 200), st.booleans())
+def test_sorted_distinct_is_a_sort(values: set[int], headroom: int, bitmap: bool) -> None:
+    """The bitmap path (and the sort below its threshold) give np.sort, up to a range
+    end that is not a multiple of 64."""
+    array = np.fromiter(values, dtype=np.int64, count=len(values))
+    m = (max(values) + 1 if values else 0) + headroom
+    saved = kern.BITMAP_MIN
+    kern.BITMAP_MIN = 0 if bitmap else saved
+    try:
+        out = kern.sorted_distinct(array, m)
+    finally:
+        kern.BITMAP_MIN = saved
+    assert out.dtype == np.int64
+    assert np.array_equal(out, np.sort(array))
 
 
 def test_one_crowded_second_in_both_phases() -> None:

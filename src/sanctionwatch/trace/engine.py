@@ -498,7 +498,7 @@ def reach(
         )
         if not n_go:
             break
-        frontier.sort()
+        frontier = kern.sorted_distinct(frontier, len(label))
         found.append(kern.settle_round(frontier, label, flags, hops))
     nodes = np.concatenate(found)
     # each reached address's hop, arrival and flags, its dense entries reset as it is read
