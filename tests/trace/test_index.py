@@ -222,22 +222,30 @@ def test_build_matches_plain_build(
         store.close()
 
 
-def test_positions_sorted_by_two_passes() -> None:
-    """When (major, minor, position) do not fit in 63 bits: one sort per key, still stable."""
-    rng = np.random.default_rng(5)
-    major = rng.integers(0, 4, 3_000).astype(np.int32) << 28  # 30 bits
-    minor = rng.integers(0, 3, 3_000).astype(np.int64) << 29  # 31 bits, many ties
-    got = _positions_sorted_by(major, minor)
+@pytest.mark.parametrize(
+    ("major_shift", "minor_shift"),
+    [(0, 0), (28, 29), (20, 0), (0, 40), (27, 32), (31, 33)],  # 63-bit keys; 67: lexsort
+)
+def test_positions_sorted_by_is_lexsort(major_shift: int, minor_shift: int) -> None:
+    """(major, minor, position) order, stable on ties, whatever digits the keys share."""
+    rng = np.random.default_rng(major_shift * 100 + minor_shift)
+    major = rng.integers(0, 4, 3_000).astype(np.int64) << major_shift
+    minor = rng.integers(0, 3, 3_000).astype(np.int64) << minor_shift  # many ties
+    major32 = major.astype(np.int32) if major_shift < 31 else major
+    got = _positions_sorted_by(major32, minor)
     assert got.dtype == np.int32
     assert got.tolist() == np.lexsort((minor, major)).tolist()
-    small = _positions_sorted_by(major >> 20, minor >> 20)  # one sort
-    assert small.tolist() == np.lexsort((minor, major)).tolist()
-    assert _positions_sorted_by(major[:0], minor[:0]).tolist() == []
-    # past PARALLEL_MIN: the gathers run in slices on the worker threads
-    n = 3 * _kernels.PARALLEL_MIN + 7
-    major = rng.integers(0, 50, n).astype(np.int32) << 24
-    minor = rng.integers(0, 40, n).astype(np.int64) << 29
-    assert _positions_sorted_by(major, minor).tolist() == np.lexsort((minor, major)).tolist()
+    assert _positions_sorted_by(major32[:0], minor[:0]).tolist() == []
+    one = _positions_sorted_by(major32[:1], minor[:1])
+    assert one.tolist() == [0]
+
+
+@given(st.lists(st.tuples(st.integers(0, 2**20), st.integers(0, 2**31 - 1)), max_size=300))
+def test_positions_sorted_by_any_keys(pairs: list[tuple[int, int]]) -> None:
+    major = np.array([p[0] for p in pairs], dtype=np.int32)
+    minor = np.array([p[1] for p in pairs], dtype=np.int64)
+    got = _positions_sorted_by(major, minor)
+    assert got.tolist() == np.lexsort((minor, major)).tolist()
 
 
 @pytest.mark.parametrize("size", [0, 5, 2 * _kernels.PARALLEL_MIN + 3])

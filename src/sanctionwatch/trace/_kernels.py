@@ -16,7 +16,8 @@ dictionaries of the result); the per-transfer work runs here:
   arithmetic is the same, statement by statement); an address's balance is only built
   (``_balance_before``: its history replayed as clean value) when taint first reaches it;
 - for the index: ``dense_rank`` and ``run_offsets`` (the build's dense ids and where each
-  address's runs start), ``sender_order`` (the build's order of the transfers) and
+  address's runs start), ``sender_order`` and ``radix_positions`` (the build's order of the
+  transfers, and their order by receiver) and
   ``inflow_windows`` (an address's inflows in a time window, for many at once).
 
 The worker threads (``_in_parts``, ``background``) are started on first use, and again in a
@@ -245,6 +246,52 @@ def dense_rank(src_raw, dst_raw, hi):  # type: ignore[no-untyped-def]
         if present[k]:
             ids[rank[k]] = k
     return ids, rank
+
+
+@_njit
+def radix_positions(major, minor, minor_bits, key_bits):  # type: ignore[no-untyped-def]
+    """Positions (int32) sorted by (major, minor, position): an LSD radix sort of the key
+    ``major << minor_bits | minor`` (``key_bits`` wide, < 64; both non-negative) in 8-bit
+    digits, each pass stable; the digits all keys share are skipped, and the counts of
+    every digit come from one pass. The inflow order of the index build (34M transfers,
+    48-bit keys: 6 passes): ~1.1 s, where two packed np.sort and two gathers took 2.5-7.6
+    s (numpy's sort ran at 2.7 s per 34M int64 on some days of this VM)."""
+    n = len(major)
+    n_digits = max((key_bits + 7) // 8, 1)
+    counts = np.zeros((n_digits, 257), np.int64)
+    key = np.empty(n, np.int64)
+    for i in range(n):
+        k = (np.int64(major[i]) << minor_bits) | np.int64(minor[i])
+        key[i] = k
+        for d in range(n_digits):
+            counts[d, ((k >> (8 * d)) & 255) + 1] += 1
+    pos = np.arange(n).astype(np.int32)
+    spare_key = np.empty(0, np.int64)
+    spare_pos = np.empty(0, np.int32)
+    for d in range(n_digits):
+        at = counts[d]
+        shared = False
+        for b in range(256):
+            if at[b + 1] == n:
+                shared = True
+        if shared:
+            continue
+        for b in range(256):
+            at[b + 1] += at[b]
+        if len(spare_key) == 0:  # allocated only when a pass is needed
+            spare_key = np.empty(n, np.int64)
+            spare_pos = np.empty(n, np.int32)
+        shift = 8 * d
+        for i in range(n):
+            k = key[i]
+            b = (k >> shift) & 255
+            j = at[b]
+            spare_key[j] = k
+            spare_pos[j] = pos[i]
+            at[b] = j + 1
+        key, spare_key = spare_key, key
+        pos, spare_pos = spare_pos, pos
+    return pos
 
 
 @_njit

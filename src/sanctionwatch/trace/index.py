@@ -34,8 +34,12 @@ and a 6 s stable argsort at 45M transfers, which an earlier version built on fir
 Build (2 cores, 10M scenario: 6.8M indexed transfers, 1.8M addresses): 0.6-0.7 s (0.7-1.8 s
 as the first build of a process; 6.4-7.6 s before), 0.055 s at 1M. Dense ids come from a
 presence bitmap and its running count over the id range (0.05 s; ``np.unique`` took 3.4 s
-and the two ``searchsorted`` 1.3 s); the inflow order from two ``np.sort`` of keys packed
-with the position (0.22 s; ``lexsort`` 1.3 s). DuckDB computing the dense ids (a join to
+and the two ``searchsorted`` 1.3 s); the inflow order from an LSD radix sort of receiver
+and time (``_kernels.radix_positions``: 1.3-1.5 s at 34M transfers, where two ``np.sort``
+of keys packed with the position and two gathers took 6.5-7.6 s on a day numpy's sort ran
+at 2.7 s per 34M int64, 2.5-3.0 s on the earlier days; ``lexsort`` slower still). The 50M
+build, old and new code alternated in fresh processes: 10.9-14.2 -> 5.8-7.0 s, the same
+index. DuckDB computing the dense ids (a join to
 ranked distinct ids: 1.3 s; ``dense_rank``) and Arrow fetches were measured slower than
 ``con.sql(...).fetchnumpy()`` plus numpy. The transfers are fetched unordered and put in
 sender order by a counting sort (``_in_sender_order``): at 34M transfers (50M scenario) a
@@ -435,46 +439,18 @@ def _in_sender_order(src: I32, t: I64, rid: npt.NDArray[np.uint32] | I64, m: int
 def _positions_sorted_by(major: I32, minor: I64) -> I32:
     """Positions sorted by (major, minor, position): ``np.lexsort((minor, major))``, faster.
 
-    Both are non-negative. Packs ``major``, ``minor`` and the position into one int64 and sorts
-    the values (numpy's SIMD sort: ~0.05 s for 6.8M) instead of an argsort; when the three do
-    not fit in 63 bits, a stable LSD pass per key: by (minor, position), then by (major, rank).
+    Both non-negative. An LSD radix sort of ``major << minor bits | minor``
+    (``_kernels.radix_positions``); np.lexsort when that key does not fit in 63 bits or the
+    positions in int32.
     """
     n = len(major)
     if n == 0:
         return np.zeros(0, dtype=np.int32)
-    pos_bits = max((n - 1).bit_length(), 1)
     minor_bits = int(minor.max()).bit_length()
-    major_bits = int(major.max()).bit_length()
-    low = np.int64((1 << pos_bits) - 1)
-    # int32 positions: half the memory of int64; ``packed |= positions`` widens them
-    positions: I32 | I64 = (
-        np.arange(n, dtype=np.int32) if n < 2**31 else np.arange(n, dtype=np.int64)
-    )
-    if major_bits + minor_bits + pos_bits <= 63:
-        packed = major.astype(np.int64)
-        packed <<= minor_bits
-        packed |= minor
-        packed <<= pos_bits
-        packed |= positions
-        packed.sort()
-        packed &= low
-        return packed.astype(np.int32)
-    if max(major_bits, minor_bits) + pos_bits > 63:  # not with int32 positions: fall back
+    key_bits = int(major.max()).bit_length() + minor_bits
+    if key_bits > 63 or n >= 2**31:
         return np.lexsort((minor, major)).astype(np.int32)
-    from sanctionwatch.trace._kernels import take_into
+    from sanctionwatch.trace._kernels import radix_positions
 
-    packed = minor << pos_bits
-    packed |= positions
-    packed.sort()
-    packed &= low
-    by_minor = packed.astype(np.int32)  # positions by (minor, position)
-    # the buffer reused: fresh pages are slow to fault in; the two gathers at random
-    # positions on both cores (2 x ~0.6 s at 34M transfers on one)
-    take_into(major, by_minor, packed)
-    packed <<= pos_bits
-    packed |= positions
-    packed.sort()
-    packed &= low
-    out = np.empty(n, dtype=np.int32)
-    take_into(by_minor, packed, out)
+    out: I32 = radix_positions(major, minor, minor_bits, key_bits)
     return out
