@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sanctionwatch.trace import arrays
 from sanctionwatch.trace.arrays import (
     distinct,
     distinct_counts,
@@ -18,6 +19,7 @@ from sanctionwatch.trace.arrays import (
     in_first_order,
     lookup,
     member_mask,
+    sorted_ints,
     stable_order,
 )
 
@@ -66,3 +68,35 @@ def test_distinct_helpers_equal_np_unique(values: list[int]) -> None:
     # with the integers' order, the test failed on such a pair)
     floats = a.astype(np.float64)
     assert stable_order(floats).tolist() == np.argsort(floats, kind="stable").tolist()
+
+
+@given(
+    st.lists(st.integers(0, 2**63 - 1), max_size=300)
+    | st.lists(st.integers(0, 2**16), max_size=300)
+    | st.lists(st.integers(-3, 3), max_size=300),
+    st.booleans(),
+)
+def test_sorted_ints_is_np_sort(values: list[int], radix: bool) -> None:
+    """The radix path (and np.sort below its threshold) sort, and leave the input as it was."""
+    a = np.asarray(values, dtype=np.int64)
+    before = a.copy()
+    saved = arrays.RADIX_MIN
+    arrays.RADIX_MIN = 0 if radix else saved
+    try:
+        got = sorted_ints(a)
+    finally:
+        arrays.RADIX_MIN = saved
+    assert got.dtype == np.int64
+    assert got.tolist() == sorted(values)
+    assert a.tolist() == before.tolist()
+
+
+@pytest.mark.parametrize("high", [1, 300, 2**40, 2**62])
+def test_helpers_on_large_arrays_equal_numpy(high: int) -> None:
+    """Past RADIX_MIN: the radix sort under distinct, distinct_counts and stable_order."""
+    a = np.random.default_rng(high).integers(0, high, 3 * arrays.RADIX_MIN + 5)
+    found, counts = np.unique(a, return_counts=True)
+    assert np.array_equal(sorted_ints(a), np.sort(a))
+    assert np.array_equal(distinct(a), found)
+    assert [x.tolist() for x in distinct_counts(a)] == [found.tolist(), counts.tolist()]
+    assert np.array_equal(stable_order(a), np.argsort(a, kind="stable"))

@@ -44,15 +44,31 @@ def find_sorted(ordered: npt.ArrayLike, values: npt.ArrayLike) -> I64:
 # ``value << bits | position`` keys (a stable argsort where those do not fit in 63 bits).
 
 
+RADIX_MIN = 1 << 12  # values to sort: from here a radix sort when none is negative
+
+
+def sorted_ints(values: npt.ArrayLike) -> I64:
+    """``np.sort`` of integers as int64 (a new array). From ``RADIX_MIN`` values on, when none
+    is negative, by ``_kernels.radix_sorted``: numpy's sort of int64 ran at ~80 ns a value on
+    this VM, the radix sort at ~20 (1.46M event keys: 83-90 -> 26-29 ms)."""
+    a = np.asarray(values, dtype=np.int64)
+    if not len(a) or len(a) < RADIX_MIN or int(a.min()) < 0:
+        return np.sort(a)
+    from sanctionwatch.trace._kernels import radix_sorted  # numba: only when needed
+
+    out: I64 = radix_sorted(a)
+    return out
+
+
 def distinct(values: npt.ArrayLike) -> I64:
     """``np.unique(values)`` (integers), by a sort."""
-    ordered = np.sort(np.asarray(values, dtype=np.int64))
+    ordered = sorted_ints(values)
     return ordered[_heads(ordered)]
 
 
 def distinct_counts(values: npt.ArrayLike) -> tuple[I64, I64]:
     """``np.unique(values, return_counts=True)`` (integers), by a sort."""
-    ordered = np.sort(np.asarray(values, dtype=np.int64))
+    ordered = sorted_ints(values)
     starts = np.flatnonzero(_heads(ordered))
     return ordered[starts], np.diff(np.append(starts, len(ordered))).astype(np.int64)
 
@@ -95,8 +111,7 @@ def stable_order(values: npt.ArrayLike) -> I64:
     if int(a.min()) < 0 or int(a.max()) >= 2 ** (63 - bits):
         return np.argsort(a, kind="stable").astype(np.int64)
     keys = (a.astype(np.int64) << bits) | np.arange(n, dtype=np.int64)
-    keys.sort()
-    return keys & ((1 << bits) - 1)
+    return sorted_ints(keys) & ((1 << bits) - 1)
 
 
 def _distinct_positions(values: I64) -> tuple[I64, I64, I64]:
