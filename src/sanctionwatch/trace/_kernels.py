@@ -250,6 +250,30 @@ def dense_rank(src_raw, dst_raw, hi):  # type: ignore[no-untyped-def]
 
 
 @_njit
+def _digit_counts(keys, n_digits):  # type: ignore[no-untyped-def]
+    """Per 8-bit digit of the keys (lowest first), how many keys have each value, shifted
+    by one (``counts[d, b + 1]``) so that a running sum gives where each bucket starts."""
+    counts = np.zeros((n_digits, 257), np.int64)
+    for i in range(len(keys)):
+        k = keys[i]
+        for d in range(n_digits):
+            counts[d, ((k >> (8 * d)) & 255) + 1] += 1
+    return counts
+
+
+@_njit
+def _digit_starts(at, n):  # type: ignore[no-untyped-def]
+    """``at`` (one digit's ``_digit_counts``) made into where each bucket starts, in place;
+    False when all ``n`` keys share the digit (the pass is skipped)."""
+    for b in range(256):
+        if at[b + 1] == n:
+            return False
+    for b in range(256):
+        at[b + 1] += at[b]
+    return True
+
+
+@_njit
 def radix_positions(major, minor, minor_bits, key_bits):  # type: ignore[no-untyped-def]
     """Positions (int32) sorted by (major, minor, position): an LSD radix sort of the key
     ``major << minor_bits | minor`` (``key_bits`` wide, < 64; both non-negative) in 8-bit
@@ -258,27 +282,17 @@ def radix_positions(major, minor, minor_bits, key_bits):  # type: ignore[no-unty
     48-bit keys: 6 passes): ~1.1 s, where two packed np.sort and two gathers took 2.5-7.6
     s (numpy's sort ran at 2.7 s per 34M int64 on some days of this VM)."""
     n = len(major)
-    n_digits = max((key_bits + 7) // 8, 1)
-    counts = np.zeros((n_digits, 257), np.int64)
     key = np.empty(n, np.int64)
     for i in range(n):
-        k = (np.int64(major[i]) << minor_bits) | np.int64(minor[i])
-        key[i] = k
-        for d in range(n_digits):
-            counts[d, ((k >> (8 * d)) & 255) + 1] += 1
+        key[i] = (np.int64(major[i]) << minor_bits) | np.int64(minor[i])
+    counts = _digit_counts(key, max((key_bits + 7) // 8, 1))
     pos = np.arange(n).astype(np.int32)
     spare_key = np.empty(0, np.int64)
     spare_pos = np.empty(0, np.int32)
-    for d in range(n_digits):
+    for d in range(len(counts)):
         at = counts[d]
-        shared = False
-        for b in range(256):
-            if at[b + 1] == n:
-                shared = True
-        if shared:
+        if not _digit_starts(at, n):
             continue
-        for b in range(256):
-            at[b + 1] += at[b]
         if len(spare_key) == 0:  # allocated only when a pass is needed
             spare_key = np.empty(n, np.int64)
             spare_pos = np.empty(n, np.int32)
@@ -309,25 +323,14 @@ def radix_sorted(keys):  # type: ignore[no-untyped-def]
     n_bits = 0
     while (hi >> n_bits) > 0:
         n_bits += 1
-    n_digits = max((n_bits + 7) // 8, 1)
-    counts = np.zeros((n_digits, 257), np.int64)
-    for i in range(n):
-        k = keys[i]
-        for d in range(n_digits):
-            counts[d, ((k >> (8 * d)) & 255) + 1] += 1
+    counts = _digit_counts(keys, max((n_bits + 7) // 8, 1))
     src = keys
     out = np.empty(n, np.int64)
     moved = False
-    for d in range(n_digits):
+    for d in range(len(counts)):
         at = counts[d]
-        shared = False
-        for b in range(256):
-            if at[b + 1] == n:
-                shared = True
-        if shared:
+        if not _digit_starts(at, n):
             continue
-        for b in range(256):
-            at[b + 1] += at[b]
         shift = 8 * d
         for i in range(n):
             k = src[i]
