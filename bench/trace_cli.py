@@ -1,7 +1,7 @@
 """The trace as a user runs it: one ``sanctionwatch trace`` command, a new process each time.
 
 ``trace_speed.py`` measures warm traces in one process. A command pays more: Python and the
-compiled kernels load, the store opens, and the trace index is built (8-14 s at 50M
+compiled kernels load, the store opens, and the trace index is built (5-11 s at 50M
 transfers) or, for a large store, mapped from the cache beside it (``trace/index_cache.py``).
 This runs the analyst trace of the scenario's theft (K = 6, JSON to a file) as commands:
 

@@ -1,7 +1,7 @@
 """Trace indexes kept on disk beside the store, reused while the transfers are unchanged.
 
 Why: every ``sanctionwatch trace`` or ``exposure`` is a new process, and building the index
-is most of its time on a large store (the 50M scenario: 8-10 s to build, then ~4 s for the
+is most of its time on a large store (the 50M scenario: 5-11 s to build, then ~2-4 s for the
 analyst trace). A cached index is checked and mapped in ~1 s.
 
 - Where: ``<db>.index/<chain or all>-<fingerprint>/`` (or under
