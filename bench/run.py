@@ -17,6 +17,7 @@ BENCHMARKS = [
     "ingest_throughput.py",
     "trace_speed.py",
     "trace_cli.py",
+    "exposure_speed.py",
     "screening_accuracy.py",
     "itw_accuracy.py",
     "itw_speed.py",

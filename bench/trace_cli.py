@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from trace_speed import prepare  # the same stores as the warm benchmark
+from trace_speed import store_arguments, stores  # the warm benchmark's stores
 
 HOPS = 6
 
@@ -69,15 +69,10 @@ def run(db: Path, theft: dict[str, str], out: Path, env: dict[str, str]) -> tupl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--transfers", type=int, action="append")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--workdir", type=Path, default=Path(__file__).parent / "out")
+    store_arguments(parser, runs=3)
     args = parser.parse_args()
-    args.workdir.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {}
-    for n in args.transfers or [1_000_000]:
-        print(f"== {n:,} transfers", flush=True)
-        db, theft = prepare(args.workdir, n)
+    for n, db, theft in stores(args):
         cache = args.workdir / f"trace_cli_{n}.index"
         shutil.rmtree(cache, ignore_errors=True)
         out = args.workdir / f"trace_cli_{n}.json"

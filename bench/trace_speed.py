@@ -40,7 +40,7 @@ import shutil
 import statistics
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,6 +102,23 @@ def prepare(workdir: Path, n: int) -> tuple[Path, dict[str, str]]:
     theft_file.write_text(json.dumps(kept))  # written last: marks the store complete
     shutil.rmtree(scenario, ignore_errors=True)
     return db, kept
+
+
+def store_arguments(parser: argparse.ArgumentParser, runs: int) -> None:
+    """The options of a benchmark on these stores: --transfers (repeatable; 1M by
+    default), --runs and --workdir."""
+    parser.add_argument("--transfers", type=int, action="append")
+    parser.add_argument("--runs", type=int, default=runs)
+    parser.add_argument("--workdir", type=Path, default=Path(__file__).parent / "out")
+
+
+def stores(args: argparse.Namespace) -> Iterator[tuple[int, Path, dict[str, str]]]:
+    """(transfers requested, store, theft) for each ``--transfers``, prepared in turn."""
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    for n in args.transfers or [1_000_000]:
+        print(f"== {n:,} transfers requested", flush=True)
+        db, theft = prepare(args.workdir, n)
+        yield n, db, theft
 
 
 def _complete(db: Path) -> bool:
