@@ -140,7 +140,7 @@ class TraceIndex:
     asset: Assets  # int8 while every asset id fits (else int16, else int32)
     amount: F64
     rowid: npt.NDArray[np.uint32] | I64
-    in_order: I32
+    in_order: I32 | I64  # int64 only from 2**31 transfers on
     in_offsets: I32 | I64  # int32 while there are < 2**31 transfers
     n_store_rows: int
     build_seconds: float = 0.0
@@ -332,11 +332,11 @@ class TraceIndex:
                 out[k] = a + int(hit[0])
         return out
 
-    def inflows(self, node: int) -> I32:
+    def inflows(self, node: int) -> I32 | I64:
         """Positions of every transfer received by ``node``, in time order."""
         return self.in_order[self.in_offsets[node] : self.in_offsets[node + 1]]
 
-    def inflows_between(self, node: int, t_lo: int, t_hi: int) -> I32:
+    def inflows_between(self, node: int, t_lo: int, t_hi: int) -> I32 | I64:
         """Positions of the transfers ``node`` received at index times in [t_lo, t_hi], in
         time order (a binary search: a hot wallet receives ~10^6)."""
         inflows = self.inflows(node)
@@ -436,12 +436,12 @@ def _in_sender_order(src: I32, t: I64, rid: npt.NDArray[np.uint32] | I64, m: int
     return sender_order(src, t, rid, m)  # type: ignore[no-any-return]
 
 
-def _positions_sorted_by(major: I32, minor: I64) -> I32:
+def _positions_sorted_by(major: I32, minor: I64) -> I32 | I64:
     """Positions sorted by (major, minor, position): ``np.lexsort((minor, major))``, faster.
 
     Both non-negative. An LSD radix sort of ``major << minor bits | minor``
-    (``_kernels.radix_positions``); np.lexsort when that key does not fit in 63 bits or the
-    positions in int32.
+    (``_kernels.radix_positions``: int32 positions); np.lexsort when that key does not fit
+    in 63 bits (int32 positions) or the positions do not fit in int32 (int64).
     """
     n = len(major)
     if n == 0:
@@ -449,7 +449,8 @@ def _positions_sorted_by(major: I32, minor: I64) -> I32:
     minor_bits = int(minor.max()).bit_length()
     key_bits = int(major.max()).bit_length() + minor_bits
     if key_bits > 63 or n >= 2**31:
-        return np.lexsort((minor, major)).astype(np.int32)
+        order = np.lexsort((minor, major))
+        return order.astype(np.int32) if n < 2**31 else order.astype(np.int64)
     from sanctionwatch.trace._kernels import radix_positions
 
     out: I32 = radix_positions(major, minor, minor_bits, key_bits)
