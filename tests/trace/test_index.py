@@ -224,7 +224,7 @@ def test_build_matches_plain_build(
 
 @pytest.mark.parametrize(
     ("major_shift", "minor_shift"),
-    [(0, 0), (28, 29), (20, 0), (0, 40), (27, 32), (31, 33)],  # 63-bit keys; 67: lexsort
+    [(0, 0), (28, 29), (20, 0), (0, 40), (27, 32), (31, 33)],  # (27, 32): 63 bits; 68: lexsort
 )
 def test_positions_sorted_by_is_lexsort(major_shift: int, minor_shift: int) -> None:
     """(major, minor, position) order, stable on ties, whatever digits the keys share."""
