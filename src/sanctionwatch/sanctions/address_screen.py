@@ -102,30 +102,25 @@ WITH v AS (
     FROM sanction_addresses a JOIN v USING (version)
     WHERE a.chain = ? AND a.address = ?
 ), grouped AS (
-    -- one version can list the address twice (ETH and USDT): ``latest`` breaks the tie by
-    -- the smallest wallet id, so every value comes from one listing
+    -- the latest listing, whole: one version can list the address twice (ETH and USDT),
+    -- ``latest`` takes the smaller wallet id, and every value comes from that one row
     SELECT list, entity_id, chain, address,
-           arg_min(version_id, latest) AS last_version_id,
-           arg_min(version, latest) AS last_version,
-           min(recency) AS last_recency,
-           arg_max(version_id, latest) AS first_version_id,
-           arg_min(published, latest) AS published,
-           arg_min(list_id, latest) AS list_id,
-           arg_min(programs, latest) AS programs,
-           arg_min(currency, latest) AS currency,
-           arg_min(listed_on, latest) AS listed_on
+           arg_min(hits, latest) AS last,
+           arg_max(version_id, latest) AS first_version_id
     FROM hits GROUP BY ALL
 )
-SELECT g.list, g.entity_id, g.chain, g.address, g.last_version_id, g.first_version_id,
-       g.published, g.list_id, g.programs, g.currency, g.listed_on, g.last_recency,
+SELECT g.list, g.entity_id, g.chain, g.address, g.last.version_id AS last_version_id,
+       g.first_version_id, g.last.published AS published, g.last.list_id AS list_id,
+       g.last.programs AS programs, g.last.currency AS currency,
+       g.last.listed_on AS listed_on, g.last.recency AS last_recency,
        e.caption,
        (SELECT arg_max(v2.version_id, v2.recency) FROM v v2
-        WHERE v2.list = g.list AND v2.recency < g.last_recency) AS delisted_in,
+        WHERE v2.list = g.list AND v2.recency < g.last.recency) AS delisted_in,
        (SELECT arg_max(v2.published, v2.recency) FROM v v2
-        WHERE v2.list = g.list AND v2.recency < g.last_recency) AS delisted_on
+        WHERE v2.list = g.list AND v2.recency < g.last.recency) AS delisted_on
 FROM grouped g
-LEFT JOIN sanction_entities e ON e.version = g.last_version AND e.entity_id = g.entity_id
-ORDER BY g.last_recency, g.list, g.entity_id
+LEFT JOIN sanction_entities e ON e.version = g.last.version AND e.entity_id = g.entity_id
+ORDER BY g.last.recency, g.list, g.entity_id
 """
 
 _LABEL_SQL = f"""

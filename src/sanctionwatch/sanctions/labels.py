@@ -60,30 +60,23 @@ WITH v AS (
     FROM sanction_addresses a JOIN v USING (version)
     WHERE a.chain IS NOT NULL
 ), keys AS (
+    -- the first and the latest listing of each key, whole rows
     SELECT chain, address, list_id,
-           min(seq) AS first_seq, max(seq) AS last_seq,
-           arg_min(version, latest) AS last_version,
-           arg_min(version_id, latest) AS last_version_id,
-           arg_min(version_id, earliest) AS first_version_id,
-           arg_min(published, earliest) AS first_published,
-           arg_min(published, latest) AS last_published,
-           arg_min(file_id, latest) AS file_id,
-           arg_min(entity_id, latest) AS entity_id,
-           arg_min(currency, latest) AS currency,
-           arg_min(address_as_listed, latest) AS address_as_listed,
-           arg_min(programs, latest) AS programs,
-           arg_min(listed_on, latest) AS listed_on
+           arg_min(seen, earliest) AS first, arg_min(seen, latest) AS last
     FROM seen GROUP BY chain, address, list_id
 )
-SELECT k.chain, k.address, k.list_id, k.entity_id, k.currency, k.address_as_listed,
-       k.programs, k.listed_on, k.first_version_id, k.first_published,
-       k.last_version_id, k.last_published, k.file_id,
-       k.last_seq = (SELECT max(seq) FROM v) AS active,
+SELECT k.chain, k.address, k.list_id, k.last.entity_id AS entity_id,
+       k.last.currency AS currency, k.last.address_as_listed AS address_as_listed,
+       k.last.programs AS programs, k.last.listed_on AS listed_on,
+       k.first.version_id AS first_version_id, k.first.published AS first_published,
+       k.last.version_id AS last_version_id, k.last.published AS last_published,
+       k.last.file_id AS file_id,
+       k.last.seq = (SELECT max(seq) FROM v) AS active,
        nxt.version_id AS delisted_in, nxt.published AS delisted_on,
-       coalesce(e.caption, k.entity_id) AS caption
+       coalesce(e.caption, k.last.entity_id) AS caption
 FROM keys k
-LEFT JOIN v nxt ON nxt.seq = k.last_seq + 1
-LEFT JOIN sanction_entities e ON e.version = k.last_version AND e.entity_id = k.entity_id
+LEFT JOIN v nxt ON nxt.seq = k.last.seq + 1
+LEFT JOIN sanction_entities e ON e.version = k.last.version AND e.entity_id = k.last.entity_id
 ORDER BY k.chain, k.address, k.list_id
 """
 
