@@ -457,22 +457,6 @@ def test_events_ordered_by_lexsort_are_the_same(case: dict[str, Any], workers: i
         kern.MAX_SLOTS = saved
 
 
-@given(st.sets(st.integers(0, 5000), max_size=400), st.integers(0, 200), st.booleans())
-def test_sorted_distinct_is_a_sort(values: set[int], headroom: int, bitmap: bool) -> None:
-    """The bitmap path (and the sort below its threshold) give np.sort, up to a range
-    end that is not a multiple of 64."""
-    array = np.fromiter(values, dtype=np.int64, count=len(values))
-    m = (max(values) + 1 if values else 0) + headroom
-    saved = kern.BITMAP_MIN
-    kern.BITMAP_MIN = 0 if bitmap else saved
-    try:
-        out = kern.sorted_distinct(array, m)
-    finally:
-        kern.BITMAP_MIN = saved
-    assert out.dtype == np.int64
-    assert np.array_equal(out, np.sort(array))
-
-
 def test_one_crowded_second_in_both_phases() -> None:
     """An address with 40 inflows and 40 outflows in the second before its arrival and in
     the second of it: heapsorted runs in the clean prefix and in the event order."""

@@ -3,10 +3,9 @@
 ``engine.reach`` and ``engine.simulate`` keep their Python-level logic (rounds, roles,
 dictionaries of the result); the per-transfer work runs here:
 
-- ``reach_roles`` / ``reach_round`` / ``sorted_distinct`` / ``settle_round``: one frontier
-  round of the time-respecting search, label-correcting in place on one packed (hop,
-  arrival) label per address of the index (a large round on ``WORKERS`` threads: the
-  kernels release the GIL);
+- ``reach_roles`` / ``reach_round`` / ``settle_round``: one frontier round of the
+  time-respecting search, label-correcting in place on one packed (hop, arrival) label per
+  address of the index (a large round on ``WORKERS`` threads: the kernels release the GIL);
   ``swept``: which newly reached addresses are exchange deposit addresses;
 - ``ordered_events``: the events of the expanded addresses from their arrival on (in
   ``WORKERS`` slices of the addresses at once when there are many), in the engine's order
@@ -467,8 +466,8 @@ def reach_round(
     """One round: the frontier's addresses not stopped are expanded below the hop limit
     (else they are leaves); their transfers at or after their arrival lower the recipients'
     labels (hop, arrival: see ``pack``) in place, marked. Returns (the improved recipients,
-    unsorted, each once; how many addresses were expanded); then ``sorted_distinct`` and
-    ``settle_round``.
+    unsorted, each once; how many addresses were expanded); then, sorted
+    (``arrays.sorted_ints``), ``settle_round``.
 
     The round is synchronous: the hop a transfer gives is its sender's as the round began
     (read in the first step), so the labels after the round are the least (hop, time) per
@@ -684,42 +683,6 @@ def minimum_at(best, nodes, value):  # type: ignore[no-untyped-def]
         g = nodes[i]
         if value[i] < best[g]:
             best[g] = value[i]
-
-
-BITMAP_MIN = 2048  # distinct values to sort: from here a bitmap over their range, else np.sort
-
-
-def sorted_distinct(values: I64, m: int) -> I64:
-    """``np.sort(values)`` for distinct values in [0, m) (a round's improved addresses).
-    From ``BITMAP_MIN`` values on, by a presence bitmap over [0, m): O(len + m / 64), where a
-    sort of the 50M flood's largest round (1.7M of 6.7M addresses) took ~95 ms."""
-    if len(values) < BITMAP_MIN:
-        return np.sort(values)
-    out: I64 = _bitmap_sorted(values, np.zeros((m + 63) // 64, np.uint64))
-    return out
-
-
-@_njit
-def _bitmap_sorted(values, bits):  # type: ignore[no-untyped-def]
-    for i in range(len(values)):
-        v = values[i]
-        bits[v >> 6] |= np.uint64(1) << np.uint64(v & 63)
-    out = np.empty(len(values), np.int64)
-    k = 0
-    for word in range(len(bits)):
-        w = bits[word]
-        if w == 0:
-            continue
-        base = word << 6
-        for byte in range(8):
-            b = (w >> np.uint64(byte * 8)) & np.uint64(0xFF)
-            if b == 0:
-                continue
-            for j in range(8):
-                if (b >> np.uint64(j)) & np.uint64(1):
-                    out[k] = base + byte * 8 + j
-                    k += 1
-    return out[:k]
 
 
 @_njit

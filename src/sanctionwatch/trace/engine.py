@@ -42,7 +42,13 @@ from sanctionwatch.chain.addresses import normalize_address
 from sanctionwatch.chain.chains import UTXO_CHAINS
 from sanctionwatch.errors import InputError, SanctionwatchError
 from sanctionwatch.store.db import Store
-from sanctionwatch.trace.arrays import distinct, expand_ranges, member_mask, stable_order
+from sanctionwatch.trace.arrays import (
+    distinct,
+    expand_ranges,
+    member_mask,
+    sorted_ints,
+    stable_order,
+)
 from sanctionwatch.trace.index import F64, I64, TraceIndex
 from sanctionwatch.trace.index_cache import load_index
 from sanctionwatch.trace.links import LINK_CATEGORIES, Entry, Link, LinkCache, find_links
@@ -498,7 +504,7 @@ def reach(
         )
         if not n_go:
             break
-        frontier = kern.sorted_distinct(frontier, len(label))
+        frontier = sorted_ints(frontier)
         found.append(kern.settle_round(frontier, label, flags, hops))
     nodes = np.concatenate(found)
     # each reached address's hop, arrival and flags, its dense entries reset as it is read
