@@ -49,29 +49,3 @@ def test_the_order_by_seconds_is_the_plain_sort(
     plain = sorted(range(len(edges)), key=lambda k: _EDGE_ORDER(edges[k]))
     assert _edge_order(edges, seconds) == plain
     assert _edge_order(edges, None) == plain
-
-
-def test_transactions_are_gathered_by_position_and_a_missing_one_is_none() -> None:
-    """``_Transactions``: columns in the order of their positions; ``joined`` keeps that
-    order; a position never read is not found, None in every column; a NULL is None."""
-    from sanctionwatch.trace.evidence import _objects, _Transactions
-
-    def columns(*rows: tuple[str, ...]) -> tuple[np.ndarray, ...]:
-        return tuple(np.array(list(c), dtype=object) for c in zip(*rows, strict=True))
-
-    read = _Transactions(np.array([2, 9]), columns(("a", "1", "t2", ""), ("b", "2", "t9", "0")))
-    more = _Transactions(np.array([5]), columns(("c", "3", "t5", "1")))
-    both = read.joined(more)
-    assert both.positions.tolist() == [2, 5, 9]
-    found, cols = both.gather(np.array([9, 4, 2, 5]))
-    assert found.tolist() == [True, False, True, True]
-    assert cols == [
-        ["b", None, "a", "c"],
-        ["2", None, "1", "3"],
-        ["t9", None, "t2", "t5"],
-        ["0", None, "", "1"],
-    ]
-    assert both.holds(np.array([2, 5]))
-    assert not both.holds(np.array([2, 4]))
-    masked = np.ma.masked_array(np.array(["x", "y"], dtype=object), mask=[False, True])
-    assert _objects(masked).tolist() == ["x", None]

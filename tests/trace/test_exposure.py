@@ -103,6 +103,30 @@ def test_direct_and_pro_rata_indirect_by_hops(graph_store: Any) -> None:
     assert result.summary["exposed"]["sanctioned"] == 2
 
 
+def test_path_transfers_are_written_as_the_trace_writes_its_edges(graph_store: Any) -> None:
+    """The same transfer in an exposure path and in a trace's edges: the same hash, chain,
+    ends, asset, exact amount and ISO time with its UTC offset (one reader for both)."""
+    from sanctionwatch.trace.engine import trace
+
+    g = graph_store
+    store = g(PRO_RATA, {"S": "sanctioned"})
+    e = entries(exposure(store, [eth(g, "B")], hops=2), g.addr("B"))[("sanctioned", "in", "ETH")]
+    first, second = e["path"]
+    assert second == {
+        "tx_hash": f"0x{2:064x}",
+        "chain": "ethereum",
+        "from_address": g.addr("A"),
+        "to_address": g.addr("B"),
+        "asset": "ETH",
+        "amount": "50",
+        "block_time": g.at(2).isoformat(),  # "2025-01-01T00:00:02+00:00"
+    }
+    traced = trace(store, [eth(g, "A")], hops=1)  # A's inflows are the source
+    edges = {x["tx_hash"]: x for x in traced.edges}
+    for sent in (first, second):
+        assert {k: edges[sent["tx_hash"]][k] for k in sent} == sent
+
+
 def test_labelled_origin_stops_propagation(graph_store: Any) -> None:
     """T (theft) -> E (exchange) -> Q: Q is exposed to the exchange, not to the theft."""
     g = graph_store

@@ -18,12 +18,9 @@ thread while the addresses and labels are.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
-import duckdb
 import numpy as np
 import numpy.typing as npt
 
@@ -42,6 +39,7 @@ from sanctionwatch.trace.stages import (
     out_of_stage,
     plain_sum,
 )
+from sanctionwatch.trace.transactions import NO_TIME, Transactions, read_transactions
 
 
 def assemble(
@@ -73,7 +71,7 @@ def assemble(
 
     tx_con = con.cursor()
     asked = np.sort(np.fromiter(positions, dtype=np.int64, count=len(positions)))
-    pending_tx = kern.background(_transactions, tx_con, index, asked)
+    pending_tx = kern.background(read_transactions, tx_con, index, asked)
     seed_dense = index.dense(seed_ids)
     dense_parts = [_keys(tr.tainted_in) for tr in main.values()]
     dense_parts += [_keys(tr.held_at) for tr in main.values()]
@@ -225,7 +223,7 @@ def assemble(
     wanted = [*tainted_at, *on_paths]
     stage = _tainted_stages(index, tainted_at, labels_of, main, stopped_all, link_at)
     try:
-        tx = pending_tx.result().joined(_transactions(tx_con, index, on_paths_only))
+        tx = pending_tx.result().joined(read_transactions(tx_con, index, on_paths_only))
     finally:
         tx_con.close()
     built = dict(
@@ -564,93 +562,12 @@ def _path(
     return path
 
 
-# the store keeps UTC without an offset; ``datetime.isoformat`` of the UTC time (microseconds
-# only when there are some), written by DuckDB for every row at once
-_ISO_UTC = (
-    "CASE WHEN epoch_us(block_time) % 1000000 = 0 "
-    "THEN strftime(block_time, '%Y-%m-%dT%H:%M:%S') "
-    "ELSE strftime(block_time, '%Y-%m-%dT%H:%M:%S.%f') END || '+00:00'"
-)
-_NO_TIME = datetime.fromtimestamp(0, UTC).isoformat()
-
-
-@dataclass(slots=True)
-class _Transactions:
-    """What the store says of transfers at index positions, as columns in the order of
-    ``positions`` (sorted): transaction hash, exact amount, block time (ISO, UTC) and
-    position in the transaction. Columns, not a tuple per transfer: they are read on the
-    worker thread, and every Python object made there holds the GIL the trace's own work
-    needs (a flood trace at 50M reads 3.5 x 10^5)."""
-
-    positions: I64
-    columns: tuple[npt.NDArray[np.object_], ...]
-
-    def joined(self, other: _Transactions) -> _Transactions:
-        if not len(other.positions):
-            return self
-        at = np.concatenate([self.positions, other.positions])
-        order = np.argsort(at, kind="stable")
-        cols = tuple(
-            np.concatenate([a, b])[order] for a, b in zip(self.columns, other.columns, strict=True)
-        )
-        return _Transactions(at[order], cols)
-
-    def holds(self, positions: I64) -> bool:
-        return bool((find_sorted(self.positions, positions) >= 0).all())
-
-    def gather(self, positions: I64) -> tuple[npt.NDArray[np.bool_], list[list[Any]]]:
-        """(found, columns) at these positions; a position not read: None in each."""
-        at = find_sorted(self.positions, positions)
-        found = at >= 0
-        if not len(self.positions):
-            return found, [[None] * len(positions) for _ in range(4)]
-        row = np.maximum(at, 0)
-        if found.all():
-            return found, [c[row].tolist() for c in self.columns]
-        out = []
-        for c in self.columns:
-            values = np.full(len(positions), None, dtype=np.object_)
-            values[found] = c[row[found]]
-            out.append(values.tolist())
-        return found, out
-
-
-def _transactions(
-    con: duckdb.DuckDBPyConnection, index: TraceIndex, positions: Sequence[int] | I64
-) -> _Transactions:
-    """The transactions of these index positions (``_Transactions``), by rowid."""
-    empty = np.empty(0, dtype=np.object_)
-    if not len(positions):
-        return _Transactions(np.empty(0, dtype=np.int64), (empty,) * 4)
-    at = np.sort(np.asarray(positions, dtype=np.int64))  # (usually sorted already)
-    rowids = index.rowid[at].astype(np.int64)
-    with values_query(con, rowid=rowids) as (rowids_sql, params):
-        cols = con.execute(
-            f"SELECT rowid, tx_hash, amount::VARCHAR, {_ISO_UTC}, position FROM transfers "
-            f"WHERE rowid IN ({rowids_sql})",
-            params,
-        ).fetchnumpy()
-    found, *rest = cols.values()
-    # each asked position's row, by its rowid (one the store no longer holds: none)
-    kept, row = lookup(np.asarray(found, dtype=np.int64), rowids)
-    columns = tuple(_objects(c)[row[kept]] for c in rest)
-    return _Transactions(at[kept], columns)
-
-
-def _objects(column: Any) -> npt.NDArray[np.object_]:
-    """A fetched column as objects, a masked (NULL) entry None."""
-    values = np.array(np.ma.getdata(column), dtype=np.object_)
-    if np.ma.isMaskedArray(column):  # (``filled(None)`` would fill with the default, "?")
-        values[np.ma.getmaskarray(column)] = None
-    return values
-
-
 def _edges(
     index: TraceIndex,
     positions: list[int],
     tainted: list[float],
     stage: Sequence[tuple[str | None, str | None]] | None,
-    tx: _Transactions,
+    tx: Transactions,
     located_many: Any,
     symbol: Any,
     hop: npt.NDArray[np.int32],
@@ -675,7 +592,7 @@ def _edges(
         tx_hashes[k], amounts[k], times[k], in_tx[k] = (
             "?",
             str(index.amount[positions[k]]),
-            _NO_TIME,
+            NO_TIME,
             "",
         )
     links: list[dict[str, Any] | None] = [None] * len(positions)

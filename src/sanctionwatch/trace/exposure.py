@@ -45,10 +45,9 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -60,9 +59,16 @@ from sanctionwatch.errors import InputError
 from sanctionwatch.labels.query import categories_of_ids
 from sanctionwatch.labels.taxonomy import CATEGORIES
 from sanctionwatch.store.db import Store, values_query
-from sanctionwatch.trace.arrays import distinct, distinct_first, distinct_inverse, expand_ranges
+from sanctionwatch.trace.arrays import (
+    distinct,
+    distinct_first,
+    distinct_inverse,
+    expand_ranges,
+    find_sorted,
+)
 from sanctionwatch.trace.index import F64, I64, TraceIndex
 from sanctionwatch.trace.index_cache import load_index
+from sanctionwatch.trace.transactions import objects, read_transactions
 
 DEFAULT_CATEGORIES: tuple[str, ...] = (
     "sanctioned",
@@ -589,10 +595,6 @@ def _assemble(
     }
     labels = categories_of_ids(con, known_ids)
     usd = _usd(store, index, known_ids, directions)
-    transfers = _transfers(
-        store, index, sorted({p for f in found for v in f.paths.values() for p in v})
-    )
-
     divisor = {a: None if dec is None else 10.0 ** int(dec) for a, (_, dec) in asset_info.items()}
 
     def units(amount: float, asset_id: int) -> float | None:
@@ -601,6 +603,10 @@ def _assemble(
 
     def symbol(asset_id: int) -> str:
         return asset_info.get(asset_id, (str(asset_id), None))[0]
+
+    transfers = _transfers(
+        store, index, sorted({p for f in found for v in f.paths.values() for p in v}), symbol
+    )
 
     rank = {c: k for k, c in enumerate(categories)}
     per_row: dict[int, list[dict[str, Any]]] = {}
@@ -732,37 +738,58 @@ def _usd(
     return out
 
 
-def _transfers(store: Store, index: TraceIndex, positions: list[int]) -> dict[int, dict[str, Any]]:
-    """Index position -> the evidence transfer as a dict; two queries for all of them."""
-    if not positions:
+def _transfers(
+    store: Store, index: TraceIndex, positions: list[int], symbol: Callable[[int], str]
+) -> dict[int, dict[str, Any]]:
+    """Index position -> the evidence transfer as a dict, written as a trace writes its
+    edges (``transactions``: the same hash, exact amount and ISO UTC time); two queries for
+    all of them. A position the store no longer holds is left out."""
+    tx = read_transactions(store.con, index, positions)
+    at = tx.positions
+    if not len(at):
         return {}
-    pos = np.asarray(positions, dtype=np.int64)
-    rowids = index.rowid[pos].astype(np.int64).tolist()
-    ends = distinct(np.concatenate([index.ids[index.src(pos)], index.ids[index.dst[pos]]]))
-    con = store.con
-    with values_query(con, id=ends) as (sql, params):
-        address = {
-            int(i): str(a)
-            for i, a in con.execute(
-                f"SELECT id, address FROM addresses WHERE id IN ({sql})", params
-            ).fetchall()
+    senders = index.ids[index.src(at)].astype(np.int64)
+    receivers = index.ids[index.dst[at].astype(np.int64)].astype(np.int64)
+    with values_query(store.con, id=distinct(np.concatenate([senders, receivers]))) as (
+        sql,
+        params,
+    ):
+        found = store.con.execute(
+            f"SELECT id, chain, address FROM addresses WHERE id IN ({sql})", params
+        ).fetchnumpy()
+    ids = np.asarray(found["id"], dtype=np.int64)
+    by_id = np.argsort(ids)
+    ids = ids[by_id]
+    unknown = np.array([None], dtype=np.object_)  # the last row: an id not in the store
+    chains = np.concatenate([objects(found["chain"])[by_id], unknown])
+    texts = np.concatenate([objects(found["address"])[by_id], unknown])
+
+    def row_of(store_ids: I64) -> I64:
+        row = find_sorted(ids, store_ids)
+        return np.where(row < 0, len(ids), row)
+
+    sender_rows, receiver_rows = row_of(senders), row_of(receivers)
+    names = {a: symbol(a) for a in np.unique(index.asset[at]).tolist()}
+    tx_hashes, amounts, times, _ = (c.tolist() for c in tx.columns)
+    return {
+        p: {
+            "tx_hash": tx_hash,
+            "chain": chain,
+            "from_address": sender,
+            "to_address": receiver,
+            "asset": names[a],
+            "amount": amount,
+            "block_time": when,
         }
-    with values_query(con, rowid=rowids) as (sql, params):
-        rows = con.execute(
-            "SELECT t.rowid, t.tx_hash, t.chain, t.from_id, t.to_id, coalesce(a.symbol, a.asset), "
-            "t.amount::VARCHAR, t.block_time FROM transfers t JOIN assets a ON a.id = t.asset_id "
-            f"WHERE t.rowid IN ({sql})",
-            params,
-        ).fetchall()
-    by_rowid: dict[int, dict[str, Any]] = {}
-    for rid, tx_hash, chain, from_id, to_id, asset, amount, when in rows:
-        by_rowid[int(rid)] = {
-            "tx_hash": str(tx_hash),
-            "chain": str(chain),
-            "from_address": address.get(int(from_id)),
-            "to_address": address.get(int(to_id)),
-            "asset": str(asset),
-            "amount": str(amount),
-            "block_time": when.isoformat() if isinstance(when, datetime) else str(when),
-        }
-    return {p: by_rowid[r] for p, r in zip(positions, rowids, strict=True) if r in by_rowid}
+        for p, tx_hash, chain, sender, receiver, a, amount, when in zip(
+            at.tolist(),
+            tx_hashes,
+            chains[sender_rows].tolist(),
+            texts[sender_rows].tolist(),
+            texts[receiver_rows].tolist(),
+            index.asset[at].tolist(),
+            amounts,
+            times,
+            strict=True,
+        )
+    }
