@@ -11,6 +11,7 @@ and 40 x 0.15 = 6 indirectly (3 transfers back): 16 of 50.
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import json
 import random
@@ -456,3 +457,51 @@ def test_scenario_100k_addresses_in_one_computation(scenario3: Any) -> None:
     small = exposure(store, batch[:50], index=index)
     assert result.addresses[:50] == small.addresses
     assert np.mean([bool(e["exposure"]) for e in result.addresses]) > 0.5
+
+
+def test_cut_graphs_give_the_whole_graphs_entries(
+    scenario3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exposure computed on the graph cut to the queries' balls (and their flows from
+    their own transfers) equals the computation on each asset's whole graph, float for
+    float and path for path, over sizes, directions, hops and ``through``."""
+    # the module itself (``sanctionwatch.trace.exposure`` the attribute is the function)
+    module = importlib.import_module("sanctionwatch.trace.exposure")
+    store, truth = scenario3
+    index = TraceIndex.build(store)
+    ids = [int(i) for (i,) in store.con.execute("SELECT id FROM addresses ORDER BY id").fetchall()]
+    deposits = [
+        (a["chain"], a["address"])
+        for a in truth["laundering_addresses"]
+        if a["stage"] == "exchange_deposit" and a["chain"] == "ethereum"
+    ]
+    cut = module._ball_graphs
+    taken: list[bool] = []
+
+    def spied(*args: Any, **kwargs: Any) -> Any:
+        graphs = cut(*args, **kwargs)
+        taken.append(graphs is not None)
+        return graphs
+
+    monkeypatch.setattr(module, "_ball_graphs", spied)
+    rng = random.Random(5)
+    exposed = 0
+    for k in range(24):
+        size = (1, 5, 50)[k % 3]
+        queries: list[Any] = [*deposits[: k % 4], *rng.sample(ids, size)]
+        options: dict[str, Any] = {
+            "direction": ("in", "out", "both")[k % 3 if k < 12 else rng.randrange(3)],
+            "hops": 1 + k % 5,
+            "through": ["mixer"] if k % 4 == 1 else [],
+        }
+        monkeypatch.setattr(module, "BALL_BUDGET", 1.0)
+        monkeypatch.setattr(module, "FLOW_SHARE", 8)
+        balls = exposure(store, queries, index=index, **options)
+        assert taken[-1], options  # the cut graphs were used
+        monkeypatch.setattr(module, "BALL_BUDGET", 0.0)  # too small: the whole graphs
+        monkeypatch.setattr(module, "FLOW_SHARE", 10**12)
+        whole = exposure(store, queries, index=index, **options)
+        assert not taken[-1]
+        assert balls.addresses == whole.addresses, options
+        exposed += sum(1 for e in balls.addresses if e["exposure"])
+    assert exposed > 50  # the comparison saw exposure, not only empty entries
