@@ -506,7 +506,8 @@ def _direction_asset(
     direction: str,
     cat_local: I64,
     categories: list[str],
-    through_codes: set[int],
+    stop: Bool,
+    is_through: Bool,
     query_dense: I64,
     hops: int,
     paths: bool,
@@ -528,9 +529,6 @@ def _direction_asset(
     if not len(rows):
         return None
     codes = np.asarray([CATEGORIES.index(c) for c in categories], dtype=np.int64)
-    labelled = cat_local >= 0
-    is_through = labelled & np.isin(cat_local, np.asarray(sorted(through_codes), dtype=np.int64))
-    stop = labelled & ~is_through
     origin = (cat_local[:, None] == codes[None, :]).astype(np.float64)
     shares = _shares(weights, origin, stop, is_through, hops - 1)
     q_weights = weights[local_q]
@@ -635,20 +633,31 @@ def exposure(
         row_of_id = {sid: k for k, sid in enumerate(np.asarray(known_ids)[in_index].tolist())}
 
         cat_dense = _category_codes(store, index)
-        through_codes = {CATEGORIES.index(c) for c in passing}
         directions = ["in", "out"] if direction == "both" else [direction]
         flows = _flows(index, dense_q)
         # the assets the queried addresses received (in) or sent (out)
         assets = {a for f in flows.values() for d, a in f if d in directions}
+        # the stop rule, once for all graphs: labelled addresses are origins; those of a
+        # ``through`` category also pass shares on, the others stop propagation
         labelled = cat_dense >= 0
-        stop = labelled & ~np.isin(cat_dense, np.asarray(sorted(through_codes), dtype=np.int64))
+        through_codes = np.asarray(sorted({CATEGORIES.index(c) for c in passing}), dtype=np.int64)
+        is_through = labelled & np.isin(cat_dense, through_codes)
+        stop = labelled & ~is_through
         pairs = _ball_graphs(index, assets, directions, dense_q, stop, hops)
         if pairs is None:  # the queries reach too much: each asset's whole graph
             pairs = [(g, d) for g in _asset_graphs(index, assets) for d in directions]
         found: list[_Found] = []
         for graph, d in pairs:
             result = _direction_asset(
-                graph, d, cat_dense[graph.nodes], wanted, through_codes, dense_q, hops, paths
+                graph,
+                d,
+                cat_dense[graph.nodes],
+                wanted,
+                stop[graph.nodes],
+                is_through[graph.nodes],
+                dense_q,
+                hops,
+                paths,
             )
             if result is not None:
                 found.append(result)
