@@ -16,6 +16,7 @@ from sanctionwatch.trace.arrays import (
     distinct_inverse,
     expand_ranges,
     find_sorted,
+    grouped_order,
     in_first_order,
     lookup,
     member_mask,
@@ -100,3 +101,20 @@ def test_helpers_on_large_arrays_equal_numpy(high: int) -> None:
     assert np.array_equal(distinct(a), found)
     assert [x.tolist() for x in distinct_counts(a)] == [found.tolist(), counts.tolist()]
     assert np.array_equal(stable_order(a), np.argsort(a, kind="stable"))
+
+
+@pytest.mark.parametrize("edges", [0, 1, 500, 4095, 4096, 20_000])
+def test_grouped_order_of_small_and_large_inputs_agree(edges: int) -> None:
+    """Below ``RADIX_MIN`` keys the grouping is numpy's (no numba start-up), above it the
+    counting sort's: the same groups in the same order either way."""
+    from sanctionwatch.trace._kernels import counting_order
+
+    rng = np.random.default_rng(edges)
+    n = max(edges // 3, 1)
+    for _ in range(2):  # the tails and the heads of an exposure graph
+        ends = rng.integers(0, n, edges).astype(np.int64)
+        order, offsets = grouped_order(ends, n)
+        expected_order, expected_offsets = counting_order(ends, n)
+        assert order.tolist() == expected_order.tolist()
+        assert offsets.tolist() == expected_offsets.tolist()
+        assert order.dtype == offsets.dtype == np.int64

@@ -505,25 +505,3 @@ def test_cut_graphs_give_the_whole_graphs_entries(
         assert balls.addresses == whole.addresses, options
         exposed += sum(1 for e in balls.addresses if e["exposure"])
     assert exposed > 50  # the comparison saw exposure, not only empty entries
-
-
-@pytest.mark.parametrize("edges", [0, 1, 500, 4095, 4096, 20_000])
-def test_adjacency_of_small_and_large_graphs_agree(edges: int) -> None:
-    """Below ``RADIX_MIN`` edges the grouping is numpy's (no numba start-up), above it the
-    counting sort's: the same groups in the same order either way."""
-    from sanctionwatch.trace._kernels import counting_order
-
-    module = importlib.import_module("sanctionwatch.trace.exposure")
-    rng = np.random.default_rng(edges)
-    n = max(edges // 3, 1)
-    tail = rng.integers(0, n, edges).astype(np.int64)
-    head = rng.integers(0, n, edges).astype(np.int64)
-    adj = module._Adjacency.build(tail, head, n)
-    for ends, order, offsets in (
-        (tail, adj.by_tail, adj.tail_off),
-        (head, adj.by_head, adj.head_off),
-    ):
-        expected_order, expected_offsets = counting_order(ends, n)
-        assert order.tolist() == expected_order.tolist()
-        assert offsets.tolist() == expected_offsets.tolist()
-        assert order.dtype == offsets.dtype == np.int64

@@ -67,12 +67,12 @@ from sanctionwatch.labels.query import categories_of_ids
 from sanctionwatch.labels.taxonomy import CATEGORIES
 from sanctionwatch.store.db import Store, values_query
 from sanctionwatch.trace.arrays import (
-    RADIX_MIN,
     distinct,
     distinct_first,
     distinct_inverse,
     expand_ranges,
     find_sorted,
+    grouped_order,
     sorted_ints,
 )
 from sanctionwatch.trace.index import F64, I64, TraceIndex
@@ -429,20 +429,8 @@ class _Adjacency:
 
     @classmethod
     def build(cls, tail: I64, head: I64, n: int) -> _Adjacency:
-        if len(tail) < RADIX_MIN:
-            # a few queries' balls (usually under 10^3 edges): numpy, and no numba start-up
-            # in a fresh process (~0.45 s of a one-address ``sanctionwatch exposure``)
-            def grouped(ends: I64) -> tuple[I64, I64]:
-                starts = np.zeros(n + 1, dtype=np.int64)
-                np.cumsum(np.bincount(ends, minlength=n), out=starts[1:])
-                return np.argsort(ends, kind="stable").astype(np.int64), starts
-
-            (by_tail, tail_off), (by_head, head_off) = grouped(tail), grouped(head)
-        else:
-            from sanctionwatch.trace._kernels import counting_order  # numba: compiled on use
-
-            by_tail, tail_off = counting_order(tail, n)
-            by_head, head_off = counting_order(head, n)
+        by_tail, tail_off = grouped_order(tail, n)
+        by_head, head_off = grouped_order(head, n)
         return cls(tail, head, n, by_tail, tail_off, by_head, head_off)
 
 
