@@ -30,3 +30,21 @@ def test_transactions_are_gathered_by_position_and_a_missing_one_is_none() -> No
     assert not both.holds(np.array([2, 4]))
     masked = np.ma.masked_array(np.array(["x", "y"], dtype=object), mask=[False, True])
     assert objects(masked).tolist() == ["x", None]
+
+
+def test_addresses_are_found_by_id_and_a_missing_one_is_the_given_value() -> None:
+    """``read_addresses``: the (chain, address) of each asked id in the asked order, in one
+    query; an id the store does not hold gets ``missing`` in both columns."""
+    import duckdb
+
+    from sanctionwatch.trace.transactions import read_addresses
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE addresses (id BIGINT, chain VARCHAR, address VARCHAR)")
+    con.execute("INSERT INTO addresses VALUES (7, 'ethereum', '0xseven'), (3, 'tron', 'Tthree')")
+    book = read_addresses(con, [3, 7, 9])
+    assert book.columns([7, 9, 3, 7], "?") == (
+        ["ethereum", "?", "tron", "ethereum"],
+        ["0xseven", "?", "Tthree", "0xseven"],
+    )
+    assert read_addresses(con, [9]).columns([9, 9], None) == ([None, None], [None, None])

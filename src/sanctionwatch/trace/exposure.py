@@ -71,13 +71,12 @@ from sanctionwatch.trace.arrays import (
     distinct_first,
     distinct_inverse,
     expand_ranges,
-    find_sorted,
     grouped_order,
     sorted_ints,
 )
 from sanctionwatch.trace.index import F64, I64, TraceIndex
 from sanctionwatch.trace.index_cache import load_index
-from sanctionwatch.trace.transactions import objects, read_transactions
+from sanctionwatch.trace.transactions import read_addresses, read_transactions
 
 DEFAULT_CATEGORIES: tuple[str, ...] = (
     "sanctioned",
@@ -875,25 +874,9 @@ def _transfers(
         return {}
     senders = index.ids[index.src(at)].astype(np.int64)
     receivers = index.ids[index.dst[at].astype(np.int64)].astype(np.int64)
-    with values_query(store.con, id=distinct(np.concatenate([senders, receivers]))) as (
-        sql,
-        params,
-    ):
-        found = store.con.execute(
-            f"SELECT id, chain, address FROM addresses WHERE id IN ({sql})", params
-        ).fetchnumpy()
-    ids = np.asarray(found["id"], dtype=np.int64)
-    by_id = np.argsort(ids)
-    ids = ids[by_id]
-    unknown = np.array([None], dtype=np.object_)  # the last row: an id not in the store
-    chains = np.concatenate([objects(found["chain"])[by_id], unknown])
-    texts = np.concatenate([objects(found["address"])[by_id], unknown])
-
-    def row_of(store_ids: I64) -> I64:
-        row = find_sorted(ids, store_ids)
-        return np.where(row < 0, len(ids), row)
-
-    sender_rows, receiver_rows = row_of(senders), row_of(receivers)
+    book = read_addresses(store.con, distinct(np.concatenate([senders, receivers])))
+    chains, from_texts = book.columns(senders, None)
+    _, to_texts = book.columns(receivers, None)
     names = {a: symbol(a) for a in np.unique(index.asset[at]).tolist()}
     tx_hashes, amounts, times, _ = (c.tolist() for c in tx.columns)
     return {
@@ -909,9 +892,9 @@ def _transfers(
         for p, tx_hash, chain, sender, receiver, a, amount, when in zip(
             at.tolist(),
             tx_hashes,
-            chains[sender_rows].tolist(),
-            texts[sender_rows].tolist(),
-            texts[receiver_rows].tolist(),
+            chains,
+            from_texts,
+            to_texts,
             index.asset[at].tolist(),
             amounts,
             times,

@@ -1,7 +1,8 @@
-"""What the store says of transfers at trace-index positions: transaction hash, exact
-amount, block time (ISO 8601, UTC) and position in the transaction, read by rowid in one
-query for all of them. The evidence of a trace (``evidence``) and of exposure paths
-(``exposure``) both come from here, so both write a transfer the same way.
+"""What the store says of transfers at trace-index positions (transaction hash, exact
+amount, block time in ISO 8601 UTC, position in the transaction: by rowid) and of the
+addresses at their ends ((chain, address) by id), each read in one query for all of them.
+The evidence of a trace (``evidence``) and of exposure paths (``exposure``) both come from
+here, so both write a transfer the same way.
 """
 
 from __future__ import annotations
@@ -98,3 +99,36 @@ def objects(column: Any) -> npt.NDArray[np.object_]:
     if np.ma.isMaskedArray(column):  # (``filled(None)`` would fill with the default, "?")
         values[np.ma.getmaskarray(column)] = None
     return values
+
+
+@dataclass(slots=True)
+class Addresses:
+    """(chain, address) of store address ids, as columns sorted by id and found by a binary
+    search (~2x faster than a dictionary of the rows at 10^5)."""
+
+    ids: I64
+    chains: npt.NDArray[np.object_]
+    texts: npt.NDArray[np.object_]
+
+    def columns(self, store_ids: npt.ArrayLike, missing: Any) -> tuple[list[Any], list[Any]]:
+        """The chains and the addresses of these ids, ``missing`` for an id not read."""
+        wanted = np.asarray(store_ids, dtype=np.int64)
+        if not len(self.ids):
+            return [missing] * len(wanted), [missing] * len(wanted)
+        at = find_sorted(self.ids, wanted)
+        row = np.maximum(at, 0)
+        chains, texts = self.chains[row], self.texts[row]
+        chains[at < 0] = missing
+        texts[at < 0] = missing
+        return chains.tolist(), texts.tolist()
+
+
+def read_addresses(con: duckdb.DuckDBPyConnection, store_ids: Sequence[int] | I64) -> Addresses:
+    """The (chain, address) of these store ids (``Addresses``)."""
+    with values_query(con, id=store_ids) as (ids_sql, params):
+        found = con.execute(
+            f"SELECT id, chain, address FROM addresses WHERE id IN ({ids_sql})", params
+        ).fetchnumpy()
+    ids = np.asarray(found["id"], dtype=np.int64)
+    by_id = np.argsort(ids)
+    return Addresses(ids[by_id], objects(found["chain"])[by_id], objects(found["address"])[by_id])
