@@ -73,6 +73,7 @@ from sanctionwatch.trace.arrays import (
     expand_ranges,
     grouped_order,
     sorted_ints,
+    stable_order,
 )
 from sanctionwatch.trace.index import F64, I64, TraceIndex
 from sanctionwatch.trace.index_cache import load_index
@@ -561,7 +562,7 @@ def _flows(index: TraceIndex, query_dense: I64) -> dict[int, dict[tuple[str, int
             at = expand_ranges(lo, hi)
             pos = index.in_order[at].astype(np.int64) if direction == "in" else at
             rows = np.repeat(np.arange(len(q), dtype=np.int64), hi - lo)
-            order = np.argsort(pos, kind="stable")
+            order = stable_order(pos)  # into index order (positions are distinct)
             pos, rows = pos[order], rows[order]
         else:
             ends = index.dst.astype(np.int64) if direction == "in" else index.key >> 32
