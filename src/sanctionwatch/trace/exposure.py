@@ -40,8 +40,8 @@ set-based computation, not a loop of traces), per asset and direction:
 - **What is read**: a queried address's numbers depend only on the transfers into it and
   into the unlabelled addresses fewer than ``hops`` transfers upstream ("out": downstream),
   so each asset's graph is cut to those balls (``_ball_graphs``), with the same numbers and
-  paths bit for bit: one address of the 50M benchmark store in 45 ms instead of 10.4 s
-  over the assets' whole graphs, 100,000 in 6.6 s instead of 24.8 s
+  paths bit for bit: one address of the 50M benchmark store in 45-49 ms instead of
+  10.4-11.3 s over the assets' whole graphs, 100,000 in 6.6-7.5 s instead of 24.4-24.8 s
   (``bench/exposure_speed.py``). Queries whose balls would touch more transfers than the
   index holds use each asset's whole graph.
 
@@ -301,9 +301,9 @@ def _asset_graphs(index: TraceIndex, assets: Iterable[int]) -> list[_AssetGraph]
 
 # The balls of a query may touch at most as many transfers as the index holds (an address
 # reached by a hub can pull in much of the graph, once per asset and direction); beyond
-# that, each asset's whole graph. Measured at 10M (6.8M indexed), the balls were faster at
-# every size from 1 to 100,000 addresses (4.0 against 6.9 s at 100,000) and for the
-# busiest unlabelled addresses (0.7-0.9 against 5.6-6.1 s).
+# that, each asset's whole graph. In ``bench/exposure_speed.py`` the balls were faster for
+# 1 and 100,000 addresses and for the busiest unlabelled receivers, at 50M 6.9 s against
+# 39.7 s (by hand at 10M also for 10 to 10,000 addresses).
 BALL_BUDGET = 1.0
 # The queried addresses' flows are summed from their own transfers up to this share of the
 # index (gathered and ordered), beyond it in one pass over all transfers.
