@@ -35,8 +35,9 @@ from sanctionwatch.settings import get_settings
 
 app = typer.Typer(
     name="sanctionwatch",
-    help="Monitor DPRK sanctions evasion through cyber activity: chain data, labels, "
-    "laundering scenarios (and, as they land: tracing, screening, IT workers, reports).",
+    help="Monitor DPRK sanctions evasion through cyber activity: chain data and labels, "
+    "tracing and exposure, sanctions screening, IT-worker detection, incidents, cases and "
+    "reports.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
