@@ -77,9 +77,22 @@ def test_formats_and_files(scenario: tuple[Path, dict[str, Any]], tmp_path: Path
     assert eth["links"] == []
 
 
+def test_stop_at_chooses_the_terminal_categories(scenario: tuple[Path, dict[str, Any]]) -> None:
+    db, truth = scenario
+    common = ["incident:exampleex", "--since", truth["theft"]["time"], "--format", "json"]
+    default = json.loads(run(db, *common).output)
+    assert "exchange" in {t["category"] for t in default["terminals"]}
+    # stopping at mixers only: the exchanges are passed through (or end as hubs), never
+    # terminals of their label
+    mixers = json.loads(run(db, *common, "--stop-at", "mixer").output)
+    assert mixers["parameters"]["stop_at"] == ["mixer"]
+    assert "exchange" not in {t["category"] for t in mixers["terminals"]}
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
+        (["--stop-at", "exchnage", "incident:exampleex"], "Unknown stop categories (exchnage)"),
         (["0x" + "ab" * 20], "not in the store"),
         (["not-an-address"], "not a valid address"),
         (["incident:no-such-incident"], "No theft-labelled addresses"),

@@ -41,6 +41,7 @@ import numpy.typing as npt
 from sanctionwatch.chain.addresses import normalize_address
 from sanctionwatch.chain.chains import UTXO_CHAINS
 from sanctionwatch.errors import InputError, SanctionwatchError
+from sanctionwatch.labels.taxonomy import CATEGORIES
 from sanctionwatch.store.db import Store
 from sanctionwatch.trace.arrays import (
     distinct,
@@ -940,6 +941,12 @@ def trace(
         raise InputError(f"Unknown taint model {model!r}; use one of {', '.join(MODELS)}, all.")
     if not 0 <= hops <= 50:
         raise InputError("hops must be between 0 and 50.")
+    stop_set = set(stop_categories)
+    unknown = sorted(stop_set - set(CATEGORIES))
+    if unknown:  # a misspelt category would silently let value run past the services
+        raise InputError(
+            f"Unknown stop categories ({', '.join(unknown)}); use: {', '.join(CATEGORIES)}."
+        )
     clock = time.perf_counter()
     phases = _Phases()
     if isinstance(source, Store):
@@ -957,7 +964,6 @@ def trace(
     dense_seeds = dense_seeds[dense_seeds >= 0]
     since_t = -(2**40) if since is None else index.to_t(since)
     labelled = _category_map(store, index)
-    stop_set = set(stop_categories)
     stop = {d: c for d, c in labelled.items() if c in stop_set}
     exchange_nodes = (
         _hot_wallets(index, [d for d, c in labelled.items() if c == "exchange"])
