@@ -941,6 +941,10 @@ def trace(
         raise InputError(f"Unknown taint model {model!r}; use one of {', '.join(MODELS)}, all.")
     if not 0 <= hops <= 50:
         raise InputError("hops must be between 0 and 50.")
+    if hub_degree < 1:
+        raise InputError(f"hub degree must be at least 1, not {hub_degree}.")
+    if not 0.0 <= dust < 1.0:  # a share of the stolen amount (1: nothing would be followed)
+        raise InputError(f"dust must be a share of the stolen amount in [0, 1), not {dust}.")
     stop_set = set(stop_categories)
     unknown = sorted(stop_set - set(CATEGORIES))
     if unknown:  # a misspelt category would silently let value run past the services
