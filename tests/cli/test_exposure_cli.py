@@ -161,3 +161,16 @@ def test_bad_address_is_a_user_error(db: Path) -> None:
     result = CliRunner().invoke(app, ["--db", str(db), "exposure"])
     assert result.exit_code == 1
     assert "No addresses" in str(result.exception)
+
+
+def test_bad_lines_of_a_file_are_named_with_their_lines(db: Path, tmp_path: Path) -> None:
+    """An invalid address and an unknown chain in one file: one error naming both lines."""
+    table = tmp_path / "customers.csv"
+    table.write_text(
+        f"address,chain\n{addr('Q')},ethereum\n0x12ab,ethereum\n{addr('S')},etherium\n"
+    )
+    result = CliRunner().invoke(app, ["--db", str(db), "exposure", "--file", str(table)])
+    assert result.exit_code == 1
+    message = str(result.exception)
+    assert f"{table} line 3: '0x12ab' (ethereum:" in message
+    assert f"{table} line 4: '{addr('S')}' (Unknown chain 'etherium'" in message

@@ -140,7 +140,12 @@ def resolve_addresses(
     for k, (chain, text) in enumerate(items):
         at = f"{where[k]}: " if where is not None else ""
         if chain is not None:
-            resolved = get_chain(chain)
+            try:
+                resolved = get_chain(chain)
+            except InputError as exc:  # listed with the bad addresses, with its line
+                bad.append(f"{at}{text!r} ({exc.message.rstrip('.')})")
+                options.append([])
+                continue
             canonical, problem = address_problem(resolved, text)
             if canonical is None:
                 bad.append(f"{at}{text!r} ({resolved.name}: {problem})")
