@@ -277,6 +277,14 @@ def test_stats_without_a_store_is_a_clear_error(tmp_path: Path) -> None:
     assert not (tmp_path / "none.duckdb").exists()
 
 
+def test_an_unusable_output_path_is_a_user_error(tmp_path: Path) -> None:
+    """A folder that cannot be made (a file stands in its way): an error naming the path."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    done = run("itw", "generate", "--out", str(blocker / "pool"), "--honest", "10")
+    assert_user_error(done, str(blocker))
+
+
 def test_click_usage_error_is_not_a_traceback(tmp_path: Path) -> None:
     done = run("--db", str(tmp_path / "s.duckdb"), "ingest", "transfers")
     assert done.returncode == 2

@@ -161,6 +161,20 @@ def test_bad_address_is_a_user_error(db: Path) -> None:
     result = CliRunner().invoke(app, ["--db", str(db), "exposure"])
     assert result.exit_code == 1
     assert "No addresses" in str(result.exception)
+    # an --out in a folder that does not exist
+    nowhere = db.parent / "no-such-folder" / "out.json"
+    command = [sys.executable, "-m", "sanctionwatch", "--db", str(db), "exposure", addr("Q")]
+    done = subprocess.run(
+        [*command, "--out", str(nowhere)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr
+    assert " ".join(done.stderr.split()).startswith("error: Cannot write ")
 
 
 def test_bad_lines_of_a_file_are_named_with_their_lines(db: Path, tmp_path: Path) -> None:

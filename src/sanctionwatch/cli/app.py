@@ -30,7 +30,7 @@ from sanctionwatch.cli import (
     trace,
 )
 from sanctionwatch.cli.output import err
-from sanctionwatch.errors import SanctionwatchError
+from sanctionwatch.errors import InputError, SanctionwatchError
 from sanctionwatch.settings import get_settings
 
 app = typer.Typer(
@@ -96,6 +96,13 @@ def main() -> None:
     except SanctionwatchError as exc:
         err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
         sys.exit(exc.exit_code)
+    except OSError as exc:
+        if exc.filename is None:  # not a file the user named: a real failure, with its trace
+            raise
+        # a path given on the command line that cannot be read or written (a missing folder,
+        # no permission): the user's to fix, so no traceback
+        err.print(f"[bold red]error:[/] {exc.filename}: {exc.strerror or exc}.", highlight=False)
+        sys.exit(InputError.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted; the file being ingested was rolled back")
         sys.exit(130)

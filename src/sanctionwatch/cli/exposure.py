@@ -242,5 +242,8 @@ def exposure(
     if out is None:
         _write(data, fmt, sys.stdout, stdout_console)
         return
-    with out.open("w", encoding="utf-8", newline="") as stream:
-        _write(data, fmt, stream, Console(file=stream, width=160, soft_wrap=True))
+    try:
+        with out.open("w", encoding="utf-8", newline="") as stream:
+            _write(data, fmt, stream, Console(file=stream, width=160, soft_wrap=True))
+    except OSError as exc:  # as trace's exporters say it
+        raise InputError(f"Cannot write {out}: {exc.strerror or exc}.") from exc
