@@ -138,12 +138,13 @@ def test_addresses_from_a_file(db: Path, tmp_path: Path) -> None:
     assert "30.00%" in result.stdout
 
 
-def test_bad_address_is_a_user_error(db: Path) -> None:
-    """Through the real entry point (CliRunner bypasses ``main``'s error handling)."""
+def _user_error(db: Path, *args: str) -> str:
+    """The error a user sees for ``exposure ARGS``, through the real entry point (CliRunner
+    bypasses ``main``'s error handling): exit code 2, no output, no traceback."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SANCTIONWATCH_")}
     env["COLUMNS"] = "200"
     done = subprocess.run(
-        [sys.executable, "-m", "sanctionwatch", "--db", str(db), "exposure", addr("Q"), "0x12ab"],
+        [sys.executable, "-m", "sanctionwatch", "--db", str(db), "exposure", *args],
         capture_output=True,
         text=True,
         env=env,
@@ -153,7 +154,11 @@ def test_bad_address_is_a_user_error(db: Path) -> None:
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert done.stdout == ""
     assert "Traceback" not in done.stderr
-    message = " ".join(done.stderr.split())
+    return " ".join(done.stderr.split())
+
+
+def test_bad_address_is_a_user_error(db: Path) -> None:
+    message = _user_error(db, addr("Q"), "0x12ab")
     assert message.startswith("error: Invalid address(es): argument 2: '0x12ab'")
     # option errors are Typer's usage errors, also exit code 2
     result = CliRunner().invoke(app, ["--db", str(db), "exposure", addr("Q"), "--hops", "11"])
@@ -163,18 +168,7 @@ def test_bad_address_is_a_user_error(db: Path) -> None:
     assert "No addresses" in str(result.exception)
     # an --out in a folder that does not exist
     nowhere = db.parent / "no-such-folder" / "out.json"
-    command = [sys.executable, "-m", "sanctionwatch", "--db", str(db), "exposure", addr("Q")]
-    done = subprocess.run(
-        [*command, "--out", str(nowhere)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 2, (done.stdout, done.stderr)
-    assert "Traceback" not in done.stderr
-    assert " ".join(done.stderr.split()).startswith("error: Cannot write ")
+    assert _user_error(db, addr("Q"), "--out", str(nowhere)).startswith("error: Cannot write ")
 
 
 def test_bad_lines_of_a_file_are_named_with_their_lines(db: Path, tmp_path: Path) -> None:
