@@ -12,6 +12,7 @@ def test_table_shows_the_summary(example: dict[str, Any]) -> None:
     text = export(example, "table")
     assert text is not None
     assert example["seeds"][0]["address"] in text
+    assert "(theft: Bybit exploiter 1)" in text  # the seed's label: why it is a seed
     assert "Terminals (6)" in text
     assert "266.6667" in text  # the Tornado pool in whole ETH
     assert "250 - 300" in text  # its range over models
@@ -27,9 +28,14 @@ def test_table_shows_the_summary(example: dict[str, Any]) -> None:
 
 def test_table_does_not_read_labels_as_markup(example: dict[str, Any]) -> None:
     example["terminals"][0]["label"] = "[bold red]evil[/]"
+    seed = example["seeds"][0]
+    for node in example["nodes"]:
+        if (node["chain"], node["address"]) == (seed["chain"], seed["address"]):
+            node["labels"]["label"] = "[blue]seed[/]"
     text = export(example, "table")
     assert text is not None
     assert "[bold red]evil[/]" in text
+    assert "[blue]seed[/]" in text
 
 
 def test_table_of_empty_trace(empty: dict[str, Any]) -> None:

@@ -75,8 +75,15 @@ def _heading(result: dict[str, Any]) -> Text:
     if model == "all":
         models = ", ".join(str(m) for m in result.get("models") or [])
         text.append(f" ({models}; amounts under {primary_model(result)}, ranges over all)")
+    labels = {  # a seed's label says which incident or list put it there (incident:NAME)
+        (n.get("chain"), n.get("address")): n.get("labels") for n in result.get("nodes") or []
+    }
     for seed in seeds:
         text.append(f"\n  {seed.get('chain')}  {seed.get('address')}")
+        found = labels.get((seed.get("chain"), seed.get("address"))) or {}
+        if found.get("category"):
+            named = f": {found['label']}" if found.get("label") else ""
+            text.append(f"  ({found['category']}{named})", style="dim")
     parameters = result.get("parameters") or {}
     if parameters:
         shown = ", ".join(f"{k} {_param(v)}" for k, v in parameters.items())
