@@ -77,6 +77,25 @@ def test_formats_and_files(scenario: tuple[Path, dict[str, Any]], tmp_path: Path
     assert eth["links"] == []
 
 
+def test_an_incident_of_the_catalog_gives_the_default_since(
+    scenario: tuple[Path, dict[str, Any]],
+) -> None:
+    """``incident:ID`` of the catalog without --since: from 00:00 UTC of the incident's date,
+    as a case does, and said on stderr; a scenario's incident (labels only) has no date."""
+    db, _ = scenario
+    catalog = runner.invoke(app, ["--db", str(db), "incidents", "load-labels"])
+    assert catalog.exit_code == 0, catalog.output
+    out = run(db, "incident:bybit-2025-02", "--format", "json")
+    assert json.loads(out.stdout)["parameters"]["since"] == "2025-02-21T00:00:00+00:00"
+    assert "--since 2025-02-21 (00:00 UTC)" in " ".join(out.stderr.split())
+    assert "bybit-2025-02" in out.stderr
+    given = run(db, "incident:bybit-2025-02", "--since", "2025-02-21T14:00Z", "--format", "json")
+    assert json.loads(given.stdout)["parameters"]["since"] == "2025-02-21T14:00:00+00:00"
+    assert "--since" not in given.stderr
+    scenario_only = run(db, "incident:exampleex", "--format", "json")
+    assert json.loads(scenario_only.stdout)["parameters"]["since"] is None
+
+
 def test_stop_at_chooses_the_terminal_categories(scenario: tuple[Path, dict[str, Any]]) -> None:
     db, truth = scenario
     common = ["incident:exampleex", "--since", truth["theft"]["time"], "--format", "json"]

@@ -386,6 +386,7 @@ def _run_incidents(
 def _run_trace(
     store: Store, case: Case, hops: int, model: str, since: datetime | None
 ) -> RunOutcome:
+    from sanctionwatch.incidents.catalog import theft_start
     from sanctionwatch.trace.engine import DEFAULT_STOP
     from sanctionwatch.trace.engine import trace as run_trace
     from sanctionwatch.trace.seeds import resolve_seeds
@@ -396,9 +397,8 @@ def _run_trace(
         f"{a['chain']}:{a['value']}" if a["chain"] else a["value"] for a in case.values("address")
     ]
     seeds += [f"file:{f['value']}" for f in case.values("file")]
-    first = min((i.date for i in incidents), default=None)
-    if since is None and first is not None:
-        since = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    if since is None:
+        since = theft_start(incidents)
     params: dict[str, Any] = {
         "seeds": seeds,
         "hops": hops,

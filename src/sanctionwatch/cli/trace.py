@@ -67,20 +67,31 @@ def trace(
     out_path: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
 ) -> None:
     """Trace value forward from SEED addresses: where it went, by stage and destination."""
+    from sanctionwatch.incidents.catalog import theft_start
     from sanctionwatch.trace.engine import DEFAULT_STOP
     from sanctionwatch.trace.engine import trace as run_trace
     from sanctionwatch.trace.exporters import export
-    from sanctionwatch.trace.seeds import resolve_seeds
+    from sanctionwatch.trace.seeds import resolve_seeds, seed_incidents
 
     if fmt not in FORMATS:
         raise InputError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}.")
+    start = parse_time(since) if since else None
     with store_of(ctx, read_only=True) as store:
         seed_ids = resolve_seeds(store, seeds, chain)
+        incidents = seed_incidents(seeds) if start is None else []
+        start = start or theft_start(incidents)
+        if start is not None and since is None:  # as a case does: say so, and how to change it
+            named = ", ".join(i.id for i in incidents[:5]) + (" ..." if len(incidents) > 5 else "")
+            err.print(
+                f"--since {start.date().isoformat()} (00:00 UTC), the date of the earliest "
+                f"incident named ({named}); pass --since to change it",
+                highlight=False,
+            )
         asset_id = _asset_id(store, asset, seed_ids) if asset else None
         result = run_trace(
             store,
             seed_ids,
-            since=parse_time(since) if since else None,
+            since=start,
             hops=hops,
             model=model,
             asset_id=asset_id,

@@ -231,6 +231,15 @@ class Incident(_Model):
         return data
 
 
+def theft_start(incidents: Iterable[Incident]) -> dt.datetime | None:
+    """00:00 UTC of the earliest incident's date: the default theft time (``--since``) of a
+    trace from these incidents (value their addresses held before that day is clean); None
+    for no incident. The catalog dates a theft to the day, so the day's start is the latest
+    time that cannot miss any of it."""
+    first = min((i.date for i in incidents), default=None)
+    return None if first is None else dt.datetime(first.year, first.month, first.day, tzinfo=dt.UTC)
+
+
 class Catalog(_Model):
     """The whole catalog: header plus validated incidents, in date order."""
 

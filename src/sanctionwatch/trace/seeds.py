@@ -15,10 +15,14 @@ import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sanctionwatch.errors import InputError
 from sanctionwatch.labels.query import candidate_addresses
 from sanctionwatch.store.db import Store
+
+if TYPE_CHECKING:  # the catalog (pydantic, YAML) is loaded only for incident: seeds
+    from sanctionwatch.incidents.catalog import Incident
 
 
 def resolve_seeds(store: Store, seeds: Sequence[str], chain: str | None = None) -> list[int]:
@@ -43,6 +47,20 @@ def resolve_seeds(store: Store, seeds: Sequence[str], chain: str | None = None) 
     if not ids:
         raise InputError("No seed addresses given.")
     return list(dict.fromkeys(ids))
+
+
+def seed_incidents(seeds: Sequence[str]) -> list[Incident]:
+    """The catalog's incidents that the ``incident:NAME`` seeds name (by id, name or victim),
+    in catalog order: what gives a trace from them its default theft time
+    (``incidents.catalog.theft_start``)."""
+    names = [s.removeprefix("incident:") for s in seeds if s.startswith("incident:")]
+    if not names:
+        return []
+    from sanctionwatch.incidents.catalog import load_catalog
+
+    catalog = load_catalog()
+    found = {i.id for name in names for i in catalog.find(name)}
+    return [i for i in catalog.incidents if i.id in found]
 
 
 @dataclass(frozen=True, slots=True)
