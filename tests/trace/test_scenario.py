@@ -171,6 +171,11 @@ def test_conservation_and_evidence_paths(scenario: Any) -> None:
         assert sorted(by_model) == sorted(MODELS), asset
     theft = truth["theft"]["address"]
     assert result.terminals
+
+    def key(e: dict[str, Any]) -> tuple[Any, ...]:  # one transfer (one output on UTXO chains)
+        return (e["chain"], e["tx_hash"], e.get("position"), e.get("vout"), e["to_address"])
+
+    edges = {key(e): e for e in result.edges}
     for terminal in result.terminals:
         path = terminal["path"]
         assert path, terminal["address"]
@@ -178,6 +183,11 @@ def test_conservation_and_evidence_paths(scenario: Any) -> None:
         assert path[-1]["to_address"] == terminal["address"]
         times = [p["block_time"] for p in path]
         assert times == sorted(times)
+        # each hop is a tainted edge of the trace, with the taint the edge carried (the
+        # account-model hops before a leg into Bitcoin too)
+        for step in path:
+            edge = edges[key(step)]
+            assert step["tainted_amount"] == edge["tainted_amount"] > 0.0, (terminal, step)
         # per model: what reached the address (ended there or went on through a link)
         low, high = terminal["range"]
         reached_haircut = terminal["models"]["haircut"]

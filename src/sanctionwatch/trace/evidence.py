@@ -167,9 +167,6 @@ def assemble(
     ) -> list[dict[str, Any]]:
         return _edges(index, at, tainted, stage, tx, located_many, symbol, hop_all, link_at)
 
-    def edge(p: int, tainted: float) -> dict[str, Any]:
-        return edges_at([p], [tainted])[0]
-
     # per address, what it received and holds of each asset (in the assets' order)
     tainted_in: dict[int, dict[str, float]] = {}
     held_at: dict[int, dict[str, float]] = {}
@@ -306,7 +303,7 @@ def assemble(
         seeds_out, model, nodes, edges, terminals, summary, {}, reaches, index, models
     )
     result.links = links_out
-    _merge_utxo(store, result, runs, primary, model, models, paths, index, edge)
+    _merge_utxo(store, result, runs, primary, model, models, paths, index, built)
     for by_model in summary["assets"].values():  # an asset no taint reached under a model
         for m in models:
             by_model.setdefault(m, _asset_summary(AssetTrace(-1, m)))
@@ -458,9 +455,11 @@ def _merge_utxo(
     models: list[str],
     paths: dict[int, list[int]],
     index: TraceIndex,
-    edge: Any,
+    built: dict[int, dict[str, Any]],
 ) -> None:
-    """Add the UTXO legs' nodes, edges and terminals; terminals' paths start at the seeds."""
+    """Add the UTXO legs' nodes, edges and terminals; terminals' paths start at the seeds,
+    their account-model hops written as the trace's edges (``built``: index position ->
+    edge, with the taint each carried)."""
     run = runs[primary]
     if not run.utxo:
         return
@@ -505,8 +504,9 @@ def _merge_utxo(
                 if lk is not None:
                     p = lk.entry.position
                     sender = int(index.src([p])[0])
-                    before = [edge(q, 0.0) for q in paths.get(sender, [])]
-                    t["path"] = [*before, edge(p, lk.entry.dirty), *path]
+                    # the hops to the sender and its deposit: tainted edges of the trace
+                    hops = [*paths.get(sender, []), p]
+                    t["path"] = [*(dict(built[q]) for q in hops), *path]
             if model == "all":
                 key = (t["chain"], t["address"])
                 amounts = {m: per_model.get(m, {}).get(key, 0.0) for m in models}
