@@ -39,7 +39,16 @@ EXPOSURE_KEYS = {
     "path",
     "path_hops",
 }
-TRANSFER_KEYS = {"tx_hash", "chain", "from_address", "to_address", "asset", "amount", "block_time"}
+TRANSFER_KEYS = {
+    "tx_hash",
+    "position",
+    "chain",
+    "from_address",
+    "to_address",
+    "asset",
+    "amount",
+    "block_time",
+}
 
 
 def addr(name: str) -> str:

@@ -105,8 +105,8 @@ def test_direct_and_pro_rata_indirect_by_hops(graph_store: Any) -> None:
 
 
 def test_path_transfers_are_written_as_the_trace_writes_its_edges(graph_store: Any) -> None:
-    """The same transfer in an exposure path and in a trace's edges: the same hash, chain,
-    ends, asset, exact amount and ISO time with its UTC offset (one reader for both)."""
+    """The same transfer in an exposure path and in a trace's edges: the same hash, position,
+    chain, ends, asset, exact amount and ISO time with its UTC offset (one reader for both)."""
     from sanctionwatch.trace.engine import trace
 
     g = graph_store
@@ -115,6 +115,7 @@ def test_path_transfers_are_written_as_the_trace_writes_its_edges(graph_store: A
     first, second = e["path"]
     assert second == {
         "tx_hash": f"0x{2:064x}",
+        "position": "",  # the transaction's own value
         "chain": "ethereum",
         "from_address": g.addr("A"),
         "to_address": g.addr("B"),

@@ -407,6 +407,7 @@ class TraceResult:
     models: list[str] = field(default_factory=list)
     parameters: dict[str, Any] = field(default_factory=dict)
     links: list[dict[str, Any]] = field(default_factory=list)
+    asset_names: dict[int, str] = field(default_factory=dict)  # asset id -> name in the JSON
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -1043,7 +1044,8 @@ def trace(
         "stop_at": sorted(stop_set),
         "hub_degree": hub_degree,
         "dust": dust,
-        "asset": asset_id,
+        # by its name in the result (as in ``summary.assets``), not the store's id
+        "asset": None if asset_id is None else result.asset_names.get(asset_id, str(asset_id)),
         "follow_links": follow_links,
     }
     result.traces = traces
@@ -1201,7 +1203,7 @@ def _trace_utxo_legs(
                 int(lk.vout or 0),
                 lk.tainted_out,
                 hop=lk.entry.hop,
-                link={"kind": lk.kind, "confidence": round(lk.confidence, 4)},
+                link={"kind": lk.kind, "confidence": round(lk.confidence, 4), "role": "out"},
             )
             for lk in chain_legs
         ]

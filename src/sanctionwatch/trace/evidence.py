@@ -196,6 +196,7 @@ def assemble(
             "tainted_in": tainted_in.get(d) or {},
             "held": held_at.get(d) or {},
             "stage": None,
+            "stage_evidence": None,
         }
         for d, (chain, text), hop, lab in zip(
             ordered, located_ordered, node_hops.tolist(), node_labels, strict=True
@@ -285,6 +286,8 @@ def assemble(
         "by_stage": {},
         "assets": {},
         "asset_info": {},
+        "coinjoins": [],  # of the Bitcoin legs (``_merge_utxo``)
+        "peel_chains": [],
     }
     for m, mrun in runs.items():
         for a, tr in mrun.traces.items():
@@ -303,6 +306,7 @@ def assemble(
         seeds_out, model, nodes, edges, terminals, summary, {}, reaches, index, models
     )
     result.links = links_out
+    result.asset_names = symbols
     _merge_utxo(store, result, runs, primary, model, models, paths, index, built)
     for by_model in summary["assets"].values():  # an asset no taint reached under a model
         for m in models:
@@ -488,12 +492,9 @@ def _merge_utxo(
         decimals = CHAINS[ut.chain].native_decimals if ut.chain in CHAINS else None
         summary["asset_info"][ut.asset] = {"chain": ut.chain, "decimals": decimals}
         by_output = {(str(lk.txid), int(lk.vout or 0)): lk for lk in legs}
-        for n in parts["nodes"]:
-            n.setdefault("stage", None)
-            result.nodes.append(n)
+        result.nodes.extend(parts["nodes"])
         for e in parts["edges"]:
             e["block_time"] = _utc(e["block_time"])
-            e.setdefault("link", None)
             result.edges.append(e)
         for t in parts["terminals"]:
             path = t["path"]
@@ -516,8 +517,8 @@ def _merge_utxo(
             result.terminals.append(t)
             bucket = summary["by_category"].setdefault(t["category"], {})
             bucket[t["asset"]] = bucket.get(t["asset"], 0.0) + t["tainted_amount"]
-        summary.setdefault("coinjoins", []).extend(parts["coinjoins"])
-        summary.setdefault("peel_chains", []).extend(parts["peel_chains"])
+        summary["coinjoins"].extend(parts["coinjoins"])
+        summary["peel_chains"].extend(parts["peel_chains"])
     result.edges.sort(key=lambda e: (e["block_time"], e["tx_hash"], e["to_address"] or ""))
 
 
@@ -580,7 +581,7 @@ def _edges(
         # not in the store (an index built without one): the index's amount
         tx_hashes[k], amounts[k], times[k], in_tx[k] = (
             "?",
-            str(index.amount[positions[k]]),
+            str(int(index.amount[positions[k]])),  # integer text, as the store writes it
             NO_TIME,
             "",
         )

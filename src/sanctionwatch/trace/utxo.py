@@ -423,7 +423,8 @@ class UtxoTrace:
                 when = times[e.block_time] = e.block_time.isoformat()
             out: dict[str, Any] = {
                 "tx_hash": e.txid,
-                "vout": e.vout,
+                "position": str(e.vout),  # the transfer's place in its transaction, as on
+                "vout": e.vout,  # account chains (log index); also as the output's index
                 "chain": chain,
                 "from_address": froms[0] if froms else None,
                 "from_addresses": list(froms),
@@ -436,9 +437,8 @@ class UtxoTrace:
                 "stage": e.stage,
                 "stage_evidence": e.stage_evidence,
                 "after_coinjoin": e.after_coinjoin,
+                "link": e.link,
             }
-            if e.link is not None:
-                out["link"] = e.link
             done[id(e)] = out
             return out
 
@@ -466,6 +466,8 @@ class UtxoTrace:
                 "labels": labels.get(i),
                 "tainted_in": {self.asset: tainted_in},
                 "held": {self.asset: held} if held > 0 else {},
+                "stage": None,
+                "stage_evidence": None,
             }
             for i, (hop, tainted_in, held) in sorted(self.nodes.items())
         ]

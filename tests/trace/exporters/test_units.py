@@ -72,7 +72,9 @@ def test_primary_asset_and_model(example: dict[str, Any]) -> None:
     example["parameters"]["asset"] = "BTC"
     assert primary_asset(example) == "BTC"
     assert primary_model(example) == "haircut"
-    example["model"] = "fifo"
+    example["model"] = example["primary_model"] = "fifo"
+    assert primary_model(example) == "fifo"
+    del example["primary_model"]  # a result written before the key: from the model
     assert primary_model(example) == "fifo"
 
 
