@@ -18,6 +18,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -112,3 +113,22 @@ def _bybit_chain(store: Store, hops: list[EthHop], exchange: str | None = None) 
                 n,
             ],
         )
+
+
+@pytest.fixture(scope="session")
+def demo_scenario(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """A store made by ``sanctionwatch demo`` from a small generated scenario (seed 5, 5,000
+    transfers, with Bitcoin legs), and its ground truth: for tests of the commands'
+    outputs (one demo run for all of them)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from sanctionwatch.cli.app import app
+
+    folder = tmp_path_factory.mktemp("demo_scenario")
+    db, data = folder / "store.duckdb", folder / "data"
+    args = ["--db", str(db), "demo", "--out", str(data), "--transfers", "5000", "--seed", "5"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return db, json.loads((data / "ground_truth.json").read_text())

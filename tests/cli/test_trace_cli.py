@@ -24,13 +24,8 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def scenario(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    folder = tmp_path_factory.mktemp("trace_cli")
-    db, data = folder / "store.duckdb", folder / "data"
-    args = ["--db", str(db), "demo", "--out", str(data), "--transfers", "5000", "--seed", "5"]
-    result = runner.invoke(app, args)
-    assert result.exit_code == 0, result.output
-    return db, json.loads((data / "ground_truth.json").read_text())
+def scenario(demo_scenario: tuple[Path, dict[str, Any]]) -> tuple[Path, dict[str, Any]]:
+    return demo_scenario
 
 
 def run(db: Path, *args: str) -> Any:
