@@ -41,6 +41,7 @@ EXPOSURE_KEYS = {
 }
 TRANSFER_KEYS = {
     "tx_hash",
+    "kind",
     "position",
     "chain",
     "from_address",

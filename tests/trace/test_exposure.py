@@ -115,6 +115,7 @@ def test_path_transfers_are_written_as_the_trace_writes_its_edges(graph_store: A
     first, second = e["path"]
     assert second == {
         "tx_hash": f"0x{2:064x}",
+        "kind": "tx",
         "position": "",  # the transaction's own value
         "chain": "ethereum",
         "from_address": g.addr("A"),

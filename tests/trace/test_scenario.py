@@ -172,10 +172,11 @@ def test_conservation_and_evidence_paths(scenario: Any) -> None:
     theft = truth["theft"]["address"]
     assert result.terminals
 
-    def key(e: dict[str, Any]) -> tuple[Any, ...]:  # one transfer (one output on UTXO chains)
-        return (e["chain"], e["tx_hash"], e.get("position"), e.get("vout"), e["to_address"])
+    def key(e: dict[str, Any]) -> tuple[Any, ...]:  # the store's key: one transfer
+        return (e["chain"], e["tx_hash"], e["kind"], e["position"])
 
     edges = {key(e): e for e in result.edges}
+    assert len(edges) == len(result.edges)  # each edge once, named by its key
     for terminal in result.terminals:
         path = terminal["path"]
         assert path, terminal["address"]

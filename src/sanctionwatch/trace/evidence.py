@@ -576,14 +576,15 @@ def _edges(
     # a sender the trace never reached: 0, a source inflow into a seed
     hops = np.where(sender_hop == NO_HOP, 0, sender_hop + 1).tolist()
     stages = stage or [(None, None)] * len(positions)
-    found, (tx_hashes, amounts, times, in_tx) = tx.gather(at)
+    found, (tx_hashes, amounts, times, in_tx, kinds) = tx.gather(at)
     for k in np.flatnonzero(~found).tolist():
         # not in the store (an index built without one): the index's amount
-        tx_hashes[k], amounts[k], times[k], in_tx[k] = (
+        tx_hashes[k], amounts[k], times[k], in_tx[k], kinds[k] = (
             "?",
             str(int(index.amount[positions[k]])),  # integer text, as the store writes it
             NO_TIME,
             "",
+            "?",
         )
     links: list[dict[str, Any] | None] = [None] * len(positions)
     if link_at:  # a few hundred links among ~10^5 edges: found by one membership test
@@ -595,6 +596,7 @@ def _edges(
     return [
         {
             "tx_hash": tx_hash,
+            "kind": transfer_kind,
             "position": position,
             "from_address": sender,
             "to_address": receiver,
@@ -604,14 +606,14 @@ def _edges(
             "block_time": when,
             "chain": chain,
             "hop": edge_hop,
-            "stage": kind,
+            "stage": stage_kind,
             "stage_evidence": why,
             "link": link,
         }
         for (chain, sender), (_, receiver), asset, dirty, edge_hop, (
-            kind,
+            stage_kind,
             why,
-        ), tx_hash, amount, when, position, link in zip(
+        ), tx_hash, amount, when, position, transfer_kind, link in zip(
             senders,
             receivers,
             assets,
@@ -622,6 +624,7 @@ def _edges(
             amounts,
             times,
             in_tx,
+            kinds,
             links,
             strict=True,
         )

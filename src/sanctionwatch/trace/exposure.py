@@ -884,11 +884,12 @@ def _transfers(
     chains, from_texts = book.columns(senders, None)
     _, to_texts = book.columns(receivers, None)
     names = {a: symbol(a) for a in np.unique(index.asset[at]).tolist()}
-    tx_hashes, amounts, times, in_tx = (c.tolist() for c in tx.columns)
+    tx_hashes, amounts, times, in_tx, kinds = (c.tolist() for c in tx.columns)
     return {
         p: {
             "tx_hash": tx_hash,
-            "position": position,  # with the hash, names the one transfer (a log index)
+            "kind": kind,  # with the hash and position, names the one transfer
+            "position": position,
             "chain": chain,
             "from_address": sender,
             "to_address": receiver,
@@ -896,9 +897,10 @@ def _transfers(
             "amount": amount,
             "block_time": when,
         }
-        for p, tx_hash, position, chain, sender, receiver, a, amount, when in zip(
+        for p, tx_hash, kind, position, chain, sender, receiver, a, amount, when in zip(
             at.tolist(),
             tx_hashes,
+            kinds,
             in_tx,
             chains,
             from_texts,

@@ -156,8 +156,8 @@ def classify_stages(result: Any, accounts: AccountColumns | None = None) -> None
         if link and e.get("stage") == "injection":
             e["stage"] = LINK_STAGE.get(link["kind"], link["kind"])
             e["stage_evidence"] = f"leg out of a {link['kind'].replace('_', ' ')}"
-        if e["tx_hash"] in on_paths:  # (hash, position): the one transfer
-            by_key[(e["tx_hash"], e["position"], e["to_address"])] = e
+        if e["tx_hash"] in on_paths:  # (hash, kind, position): the one transfer
+            by_key[(e["tx_hash"], e["kind"], e["position"])] = e
         when = e["block_time"]
         if end is None or when > end:
             end = when
@@ -165,7 +165,7 @@ def classify_stages(result: Any, accounts: AccountColumns | None = None) -> None
     # the terminals' paths hold copies of edges: give them their stages
     for t in result.terminals:
         for e in t["path"]:
-            match = by_key.get((e["tx_hash"], e["position"], e["to_address"]))
+            match = by_key.get((e["tx_hash"], e["kind"], e["position"]))
             if match is not None:
                 e["stage"], e["stage_evidence"] = match["stage"], match["stage_evidence"]
     end_time = datetime.fromisoformat(end) if end is not None else None

@@ -1,5 +1,6 @@
 """What the store says of transfers at trace-index positions (transaction hash, exact
-amount, block time in ISO 8601 UTC, position in the transaction: by rowid) and of the
+amount, block time in ISO 8601 UTC, kind and position in the transaction: by rowid; the
+hash, kind and position name one transfer, the store's key) and of the
 addresses at their ends ((chain, address) by id), each read in one query for all of them.
 The evidence of a trace (``evidence``) and of exposure paths (``exposure``) both come from
 here, so both write a transfer the same way.
@@ -33,10 +34,10 @@ NO_TIME = datetime.fromtimestamp(0, UTC).isoformat()
 @dataclass(slots=True)
 class Transactions:
     """What the store says of transfers at index positions, as columns in the order of
-    ``positions`` (sorted): transaction hash, exact amount, block time (ISO, UTC) and
-    position in the transaction. Columns, not a tuple per transfer: they are read on the
-    worker thread, and every Python object made there holds the GIL the trace's own work
-    needs (a flood trace at 50M reads 3.5 x 10^5)."""
+    ``positions`` (sorted): transaction hash, exact amount, block time (ISO, UTC), position
+    in the transaction and kind (tx, trace, token, ...). Columns, not a tuple per
+    transfer: they are read on the worker thread, and every Python object made there holds
+    the GIL the trace's own work needs (a flood trace at 50M reads 3.5 x 10^5)."""
 
     positions: I64
     columns: tuple[npt.NDArray[np.object_], ...]
@@ -59,7 +60,7 @@ class Transactions:
         at = find_sorted(self.positions, positions)
         found = at >= 0
         if not len(self.positions):
-            return found, [[None] * len(positions) for _ in range(4)]
+            return found, [[None] * len(positions) for _ in self.columns]
         row = np.maximum(at, 0)
         if found.all():
             return found, [c[row].tolist() for c in self.columns]
@@ -77,12 +78,12 @@ def read_transactions(
     """The transactions of these index positions (``Transactions``), by rowid."""
     empty = np.empty(0, dtype=np.object_)
     if not len(positions):
-        return Transactions(np.empty(0, dtype=np.int64), (empty,) * 4)
+        return Transactions(np.empty(0, dtype=np.int64), (empty,) * 5)
     at = np.sort(np.asarray(positions, dtype=np.int64))  # (usually sorted already)
     rowids = index.rowid[at].astype(np.int64)
     with values_query(con, rowid=rowids) as (rowids_sql, params):
         cols = con.execute(
-            f"SELECT rowid, tx_hash, amount::VARCHAR, {ISO_UTC}, position FROM transfers "
+            f"SELECT rowid, tx_hash, amount::VARCHAR, {ISO_UTC}, position, kind FROM transfers "
             f"WHERE rowid IN ({rowids_sql})",
             params,
         ).fetchnumpy()

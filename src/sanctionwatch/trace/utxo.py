@@ -423,8 +423,9 @@ class UtxoTrace:
                 when = times[e.block_time] = e.block_time.isoformat()
             out: dict[str, Any] = {
                 "tx_hash": e.txid,
-                "position": str(e.vout),  # the transfer's place in its transaction, as on
-                "vout": e.vout,  # account chains (log index); also as the output's index
+                "kind": "output",  # the store's kind and position of the output
+                "position": str(e.vout),
+                "vout": e.vout,
                 "chain": chain,
                 "from_address": froms[0] if froms else None,
                 "from_addresses": list(froms),

@@ -84,6 +84,23 @@ def test_repeated_transfer_in_one_transaction_gets_its_own_id(example: dict[str,
     assert len({p.id for p in payments}) == len(example["edges"])
 
 
+def test_a_payment_has_the_same_id_in_every_trace(example: dict[str, Any]) -> None:
+    """Two token transfers between the same wallets in one transaction: each payment's id is
+    its transfer's key (tx hash, kind, position), so a trace holding only the second gives
+    it the id it has beside the first (a running number would give it the first's id)."""
+    first = dict(example["edges"][1], kind="token", position="3")
+    second = dict(first, position="7")
+    both = dict(example, edges=[first, second])
+    only_second = dict(example, edges=[second])
+
+    def payment_ids(result: dict[str, Any]) -> list[str | None]:
+        return [e.id for e in entities(result) if e.schema.name == "Payment"]
+
+    ids = payment_ids(both)
+    assert len(set(ids)) == 2
+    assert payment_ids(only_second) == ids[1:]
+
+
 def test_times_are_converted_to_utc(example: dict[str, Any]) -> None:
     example["edges"][1]["block_time"] = "2025-02-21T23:20:11+09:00"
     payment = [e for e in entities(example) if e.schema.name == "Payment"][1]

@@ -1,10 +1,11 @@
 """The traced edges as CSV, one row per edge, for spreadsheets and DuckDB.
 
 Columns: ``tx_hash, chain, block_time, hop, from_address, to_address, asset, amount,
-tainted_amount, stage, stage_evidence, link_kind, link_confidence, position``
-(``position``: the transfer's place in its transaction, the log index, trace address or
-output index; with ``tx_hash`` it names one transfer, last so that older readers of the
-columns before it are unaffected).
+tainted_amount, stage, stage_evidence, link_kind, link_confidence, kind, position``
+(``kind``: tx, trace, token, output, transfer; ``position``: the transfer's place in its
+transaction, the log index, trace address or output index; with ``tx_hash`` they name one
+transfer, the store's key. Last, so that readers of the columns before them are
+unaffected).
 
 ``amount`` is the exact transfer amount and ``tainted_amount`` its tainted part under the
 primary model, both in base units of ``asset`` (wei, satoshi, token units; divide by
@@ -33,6 +34,7 @@ COLUMNS: tuple[str, ...] = (
     "stage_evidence",
     "link_kind",
     "link_confidence",
+    "kind",
     "position",
 )
 

@@ -16,8 +16,11 @@
   ``summary`` the evidence and confidence, ``date`` the deposit time.
 
 Ids are deterministic: ``make_id("wallet", "chain:address")`` and ``make_id("payment",
-"chain:tx_hash:from:to:asset")`` (with a running number for repeats of that tuple within a
-transaction), ``make_id("link", "from_chain:from_tx:to_chain:to_tx")``.
+"chain:tx_hash:kind:position")`` (the store's key of the transfer, so that the same payment
+has the same id in every trace and entities of several traces merge), ``make_id("link",
+"from_chain:from_tx:to_chain:to_tx")``. A result without ``kind`` and ``position`` (written
+before them) falls back to ``chain:tx_hash:from:to:asset`` with a running number for
+repeats within a transaction.
 
 FtM declares ``Payment.payer`` and ``beneficiary`` with the range LegalEntity; a wallet is
 not one, so consumers that check ranges see the wallets as untyped references. The values
@@ -133,6 +136,9 @@ def _currencies(result: dict[str, Any], data: dict[str, Any]) -> list[str]:
     return on_chain or [str(data.get("chain"))]
 
 
+_OLD_KEY = ("chain", "tx_hash", "from_address", "to_address", "asset")
+
+
 def _payment(
     result: dict[str, Any],
     edge: dict[str, Any],
@@ -142,9 +148,9 @@ def _payment(
     from followthemoney import model
 
     chain, asset = edge.get("chain"), str(edge.get("asset"))
-    natural = ":".join(
-        str(edge.get(f)) for f in ("chain", "tx_hash", "from_address", "to_address", "asset")
-    )
+    keyed = edge.get("kind") is not None and edge.get("position") is not None
+    fields = ("chain", "tx_hash", "kind", "position") if keyed else _OLD_KEY
+    natural = ":".join(str(edge.get(f)) for f in fields)
     repeat = seen.get(natural, 0)
     seen[natural] = repeat + 1
     entity = model.make_entity("Payment")

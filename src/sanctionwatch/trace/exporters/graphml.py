@@ -10,10 +10,11 @@ trace), ``category, categories`` (comma separated), ``label, stage, seed, termin
 ``tainted`` (double: tainted inflow in whole units of the primary asset, the graph's
 ``primary_asset``).
 
-Edge attributes: every edge field (``tx_hash, chain, from_address, to_address, asset,
-amount`` as exact base-unit text, ``tainted_amount`` in base units, ``block_time, hop, stage,
-stage_evidence, link_kind, link_confidence``), ``amount_whole`` and ``weight`` (tainted
-amount in whole units, the edge weight Gephi uses) and ``kind`` (``transfer`` or ``link``).
+Edge attributes: every edge field (``tx_hash, position, chain, from_address, to_address,
+asset, amount`` as exact base-unit text, ``tainted_amount`` in base units, ``block_time, hop,
+stage, stage_evidence, link_kind, link_confidence``; the transfer's own ``kind``, tx, token,
+trace or output, as ``transfer_kind``), ``amount_whole`` and ``weight`` (tainted amount in
+whole units, the edge weight Gephi uses) and ``kind`` (``transfer`` or ``link``).
 Other scalar edge fields (``vout``, ``after_coinjoin``, ``from_addresses`` of UTXO edges, as
 space-separated text) get keys typed from their values. Edge ends without an address are the
 node ``chain:(no address)``.
@@ -65,6 +66,8 @@ NODE_KEYS: tuple[tuple[str, AttrType], ...] = (
 EDGE_KEYS: tuple[tuple[str, AttrType], ...] = (
     ("kind", "string"),
     ("tx_hash", "string"),
+    ("transfer_kind", "string"),
+    ("position", "string"),
     ("chain", "string"),
     ("from_address", "string"),
     ("to_address", "string"),
@@ -142,6 +145,7 @@ def write(result: dict[str, Any], stream: TextIO) -> None:
         values = {
             **{name: edge.get(name) for name, _ in EDGE_KEYS + extra},
             "kind": "transfer",
+            "transfer_kind": edge.get("kind"),  # the edge's own kind: the graph's is above
             "link_kind": kind or None,
             "link_confidence": confidence,
             "amount_whole": whole_float(result, edge.get("amount"), asset),
