@@ -67,7 +67,6 @@ def trace(
     out_path: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
 ) -> None:
     """Trace value forward from SEED addresses: where it went, by stage and destination."""
-    from sanctionwatch.incidents.catalog import theft_start
     from sanctionwatch.trace.engine import DEFAULT_STOP
     from sanctionwatch.trace.engine import trace as run_trace
     from sanctionwatch.trace.exporters import export
@@ -79,8 +78,11 @@ def trace(
     with store_of(ctx, read_only=True) as store:
         seed_ids = resolve_seeds(store, seeds, chain)
         incidents = seed_incidents(seeds) if start is None else []
-        start = start or theft_start(incidents)
-        if start is not None and since is None:  # as a case does: say so, and how to change it
+        if incidents:  # as a case does: from the theft's day
+            from sanctionwatch.incidents.catalog import theft_start
+
+            start = theft_start(incidents)
+        if start is not None and since is None:  # say so, and how to change it
             named = ", ".join(i.id for i in incidents[:5]) + (" ..." if len(incidents) > 5 else "")
             err.print(
                 f"--since {start.date().isoformat()} (00:00 UTC), the date of the earliest "
