@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +68,14 @@ def test_traces_follow_the_trace_schema(scenario: tuple[Path, dict[str, Any]]) -
         "nothing after the data": output(db, *common[:4], "--since", "2099-01-01"),
     }
     runs.update({m: output(db, *common, "--model", m) for m in ("haircut", "fifo", "tiho")})
+    # the theft time written in Seoul time: the result says it in UTC, as all its times
+    theft_time = datetime.fromisoformat(theft["time"].replace("Z", "+00:00"))
+    seoul = theft_time.astimezone(timezone(timedelta(hours=9))).isoformat()
+    runs["since in +09:00"] = output(db, *common[:4], "--since", seoul, "--hops", "2")
     for what, result in runs.items():
         assert errors("trace", result) == [], what
     assert runs["nothing after the data"]["edges"] == []
+    assert runs["since in +09:00"]["parameters"]["since"] == theft_time.isoformat()
 
 
 def test_exposure_follows_the_exposure_schema(scenario: tuple[Path, dict[str, Any]]) -> None:

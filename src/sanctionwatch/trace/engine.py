@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
@@ -1039,7 +1039,8 @@ def trace(
     with phases.timed("stages"):
         classify_stages(result, accounts)
     result.parameters = {
-        "since": since.isoformat() if since else None,
+        # in UTC, as every time of the result (a naive time is UTC, as ``to_t`` reads it)
+        "since": None if since is None else _utc(since).isoformat(),
         "hops": hops,
         "stop_at": sorted(stop_set),
         "hub_degree": hub_degree,
@@ -1056,6 +1057,10 @@ def trace(
         "bytes_per_transfer": round(index.bytes_per_transfer(), 2),
     }
     return result
+
+
+def _utc(when: datetime) -> datetime:
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def _run_model(
