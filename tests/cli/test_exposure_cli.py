@@ -38,6 +38,7 @@ EXPOSURE_KEYS = {
     "usd_partial",
     "path",
     "path_hops",
+    "counterparty",
 }
 TRANSFER_KEYS = {
     "tx_hash",
@@ -81,8 +82,9 @@ def db(tmp_path: Path) -> Path:
                 ],
             )
         con.execute(
-            "INSERT INTO labels (address_id, chain, address, label, category, confidence_level, "
-            "file_id, line) VALUES (1, 'ethereum', ?, 'Listed S', 'sanctioned', 60, 0, 0)",
+            "INSERT INTO labels (address_id, chain, address, label, category, confidence, "
+            "confidence_level, source, file_id, line) VALUES (1, 'ethereum', ?, 'Listed S', "
+            "'sanctioned', 'authority_data', 60, 'us_ofac_sdn 27307', 0, 0)",
             [addr("S")],
         )
     return path
@@ -109,6 +111,14 @@ def test_json_output_shape(db: Path) -> None:
     assert e["share"] == pytest.approx(25 / 60)
     assert e["path_hops"] == 1
     assert set(e["path"][0]) == TRANSFER_KEYS
+    # which list entry makes Q exposed: the path's far end, with its label's source
+    assert e["counterparty"] == {
+        "address": addr("S"),
+        "chain": "ethereum",
+        "label": "Listed S",
+        "source": "us_ofac_sdn 27307",
+        "confidence": "authority_data",
+    }
     assert data["summary"]["exposed"]["sanctioned"] == 1  # type: ignore[index]
 
 
@@ -140,6 +150,11 @@ def test_addresses_from_a_file(db: Path, tmp_path: Path) -> None:
         (stranger, "", "", "not in the store"),
     ]
     assert float(rows[0]["share"]) == pytest.approx(25 / 60)
+    assert (rows[0]["counterparty"], rows[0]["counterparty_source"]) == (
+        addr("S"),
+        "us_ofac_sdn 27307",
+    )
+    assert rows[2]["counterparty"] == ""  # not in the store: nothing beyond the error
     # and as a table for people
     result = CliRunner().invoke(app, ["--db", str(db), "exposure", addr("Q"), addr("A")])
     assert result.exit_code == 0, result.output

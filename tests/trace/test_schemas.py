@@ -88,6 +88,16 @@ def test_exposure_follows_the_exposure_schema(scenario: tuple[Path, dict[str, An
         assert errors("exposure", result) == [], options
         assert any(e.get("exposure") for e in result["addresses"])  # paths were written
         assert result["summary"]["not_in_store"] == 1
+        for item in (x for e in result["addresses"] for x in e.get("exposure", [])):
+            if item["direction"] == "self":
+                assert item["counterparty"] is None
+                continue
+            # the labelled far end of the path: where the funds came from, or went to
+            path, far = item["path"], item["counterparty"]
+            end = path[0]["from_address"] if item["direction"] == "in" else path[-1]["to_address"]
+            assert far["address"] == end
+            assert far["label"]
+            assert far["source"]
 
 
 def test_the_exporters_fixture_is_a_result_of_the_format() -> None:

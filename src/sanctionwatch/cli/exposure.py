@@ -32,6 +32,10 @@ CSV_COLUMNS = (
     "path_hops",
     "path",
     "error",
+    # the labelled far end of the path (last, after the columns of earlier versions)
+    "counterparty",
+    "counterparty_label",
+    "counterparty_source",
 )
 
 
@@ -84,33 +88,31 @@ def read_address_file(path: Path) -> list[tuple[str | None, str, str]]:
 
 
 def _csv_rows(data: dict[str, Any]) -> list[list[Any]]:
-    rows: list[list[Any]] = []
+    """One row per (address, exposure entry), cells in ``CSV_COLUMNS`` order."""
+    rows: list[dict[str, Any]] = []
     for entry in data["addresses"]:
-        base = [entry["address"], entry["chain"]]
+        base = {"address": entry["address"], "chain": entry["chain"]}
         if "error" in entry:
-            rows.append([*base, *[""] * (len(CSV_COLUMNS) - 3), entry["error"]])
+            rows.append({**base, "error": entry["error"]})
             continue
         if not entry["exposure"]:
-            rows.append([*base, *[""] * (len(CSV_COLUMNS) - 2)])
+            rows.append(base)
         for e in entry["exposure"]:
+            end = e["counterparty"] or {}
             rows.append(
-                [
-                    *base,
-                    e["direction"],
-                    e["category"],
-                    e["asset"],
-                    e["direct_amount"],
-                    e["indirect_amount"],
-                    e["total_amount"],
-                    e["total_units"],
-                    e["share"],
-                    e["usd"],
-                    e["path_hops"],
-                    " ".join(t["tx_hash"] for t in e["path"]),
-                    "",
-                ]
+                {
+                    **base,
+                    **{k: e[k] for k in ("direction", "category", "asset", "share", "usd")},
+                    **{k: e[k] for k in ("direct_amount", "indirect_amount", "total_amount")},
+                    "total_units": e["total_units"],
+                    "path_hops": e["path_hops"],
+                    "path": " ".join(t["tx_hash"] for t in e["path"]),
+                    "counterparty": end.get("address"),
+                    "counterparty_label": end.get("label"),
+                    "counterparty_source": end.get("source"),
+                }
             )
-    return rows
+    return [[row.get(column, "") for column in CSV_COLUMNS] for row in rows]
 
 
 def _amount(units: float | None, base: float | None, asset: str | None) -> str:
@@ -126,6 +128,7 @@ def _table(data: dict[str, Any]) -> Table:
     for column in ("address", "chain", "direction", "category", "direct", "indirect", "share"):
         table.add_column(column)
     table.add_column("hops")
+    table.add_column("from / to (label source)")  # the path's labelled far end
     for entry in data["addresses"]:
         if "error" in entry:
             table.add_row(entry["address"], entry["chain"] or "", "", entry["error"])
@@ -142,8 +145,20 @@ def _table(data: dict[str, Any]) -> Table:
                 _amount(e["indirect_units"], e["indirect_amount"], e["asset"]),
                 f"{100 * e['share']:.2f}%",
                 "" if e["path_hops"] is None else str(e["path_hops"]),
+                _counterparty(e["counterparty"]),
             )
     return table
+
+
+def _counterparty(end: dict[str, Any] | None) -> str:
+    if not end:
+        return ""
+    text = str(end["address"])
+    if end.get("label"):
+        text += f" {end['label']}"
+    if end.get("source"):
+        text += f" ({end['source']})"
+    return text
 
 
 def _write(data: dict[str, Any], fmt: ExposureFormat, stream: TextIO, console: Console) -> None:

@@ -124,14 +124,22 @@ def ensure_label_views(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def categories_of_ids(con: duckdb.DuckDBPyConnection, ids: Any) -> dict[int, dict[str, Any]]:
-    """Address id -> its primary ``category``, all its ``categories`` and the best ``label``
-    (``address_categories``), for the ids that have labels: one query for them all."""
+    """Address id -> its primary ``category``, all its ``categories``, and the best
+    ``label`` with its ``source`` (the list entry, pack or file it came from) and
+    ``confidence`` (``address_categories``), for the ids that have labels: one query for
+    them all. What a trace or an exposure says of a labelled address, with its evidence."""
     with values_query(con, id=ids) as (sql, params):
         return {
-            int(i): {"category": c, "categories": list(cs), "label": lab}
-            for i, c, cs, lab in con.execute(
-                "SELECT address_id, category, categories, label FROM address_categories "
-                f"WHERE address_id IN ({sql})",
+            int(i): {
+                "category": c,
+                "categories": list(cs),
+                "label": lab,
+                "source": source,
+                "confidence": confidence,
+            }
+            for i, c, cs, lab, source, confidence in con.execute(
+                "SELECT address_id, category, categories, label, source, confidence "
+                f"FROM address_categories WHERE address_id IN ({sql})",
                 params,
             ).fetchall()
         }

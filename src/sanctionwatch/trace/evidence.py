@@ -180,7 +180,13 @@ def assemble(
         found_at, slot = lookup(at_ordered, inferred_at)
         for k in slot[found_at].tolist():
             if node_labels[k] is None:
-                node_labels[k] = {"category": "exchange", "categories": ["exchange"], "label": None}
+                node_labels[k] = {  # (the terminal's ``evidence`` says why)
+                    "category": "exchange",
+                    "categories": ["exchange"],
+                    "label": None,
+                    "source": None,
+                    "confidence": None,
+                }
     labels_of = {  # dense -> its node's labels
         ordered[k]: lab for k, lab in enumerate(node_labels) if lab is not None
     }
@@ -257,6 +263,8 @@ def assemble(
                 **address_of(d),
                 "category": reason,
                 "label": lab["label"] if lab else None,
+                "label_source": lab["source"] if lab else None,
+                "label_confidence": lab["confidence"] if lab else None,
                 "asset": symbol(a),
                 "tainted_amount": amount,
                 "continued": continued,

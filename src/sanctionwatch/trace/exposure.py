@@ -733,6 +733,7 @@ def _assemble(
     transfers = _transfers(
         store, index, sorted({p for f in found for v in f.paths.values() for p in v}), symbol
     )
+    counterparty = _counterparties(con, index, found)
 
     rank = {c: k for k, c in enumerate(categories)}
     per_row: dict[int, list[dict[str, Any]]] = {}
@@ -776,6 +777,7 @@ def _assemble(
                     "usd_partial": None if usd_flow is None else usd_flow[1],
                     "path": [transfers[p] for p in f.paths.get((i, j), [])],
                     "path_hops": hop if hop >= 0 else None,
+                    "counterparty": counterparty.get((f.direction, i, j, f.asset_id)),
                 }
             )
     built: dict[int, dict[str, Any]] = {}
@@ -804,6 +806,7 @@ def _assemble(
                     "usd_partial": None,
                     "path": [],
                     "path_hops": 0,
+                    "counterparty": None,  # the address's own label: ``labels`` above
                 }
                 for c in own
             ]
@@ -865,6 +868,41 @@ def _usd(
         for sid, asset_id, value, with_usd, total in rows:
             if with_usd and int(sid) in row_of:
                 out[(d, row_of[int(sid)], int(asset_id))] = (float(value), with_usd < total)
+    return out
+
+
+def _counterparties(
+    con: Any, index: TraceIndex, found: list[_Found]
+) -> dict[tuple[str, int, int, int], dict[str, Any]]:
+    """(direction, row, category column, asset) -> the labelled address at the far end of
+    its evidence path (where the funds came from, "in", or went to, "out") with its label's
+    text, source (the list entry, pack or file) and confidence: what makes the exposure
+    that category. One query for all of them."""
+    ends: dict[tuple[str, int, int, int], int] = {}
+    for f in found:
+        for (i, j), path in f.paths.items():
+            if path:
+                p = path[0] if f.direction == "in" else path[-1]
+                end = index.src([p])[0] if f.direction == "in" else index.dst[p]
+                ends[(f.direction, i, j, f.asset_id)] = int(index.ids[int(end)])
+    if not ends:
+        return {}
+    ids = sorted(set(ends.values()))
+    labels = categories_of_ids(con, ids)
+    book = read_addresses(con, ids)
+    chains, texts = book.columns(ids, None)
+    where = {i: (c, t) for i, c, t in zip(ids, chains, texts, strict=True)}
+    out: dict[tuple[str, int, int, int], dict[str, Any]] = {}
+    for key, sid in ends.items():
+        lab = labels.get(sid) or {}
+        chain, text = where[sid]
+        out[key] = {
+            "address": text,
+            "chain": chain,
+            "label": lab.get("label"),
+            "source": lab.get("source"),
+            "confidence": lab.get("confidence"),
+        }
     return out
 
 

@@ -395,14 +395,20 @@ class UtxoTrace:
         ids = set(self.nodes) | set(self.terminals) | {i for f in senders for i in f}
         ids.discard(-1)
         rows = store.con.execute(
-            "SELECT a.id, a.address, c.category, c.categories, c.label FROM addresses a "
-            "LEFT JOIN address_categories c ON c.address_id = a.id "
+            "SELECT a.id, a.address, c.category, c.categories, c.label, c.source, c.confidence "
+            "FROM addresses a LEFT JOIN address_categories c ON c.address_id = a.id "
             "WHERE a.id IN (SELECT unnest(?::BIGINT[]))",
             [sorted(ids)],
         ).fetchall()
         text: dict[int | None, str] = {int(r[0]): str(r[1]) for r in rows}
-        labels = {
-            int(r[0]): {"category": r[2], "categories": list(r[3] or []), "label": r[4]}
+        labels = {  # as ``labels.query.categories_of_ids`` gives them
+            int(r[0]): {
+                "category": r[2],
+                "categories": list(r[3] or []),
+                "label": r[4],
+                "source": r[5],
+                "confidence": r[6],
+            }
             for r in rows
             if r[2] is not None
         }
@@ -450,6 +456,8 @@ class UtxoTrace:
                 "chain": self.chain,
                 "category": info.category,
                 "label": (labels.get(i) or {}).get("label"),
+                "label_source": (labels.get(i) or {}).get("source"),
+                "label_confidence": (labels.get(i) or {}).get("confidence"),
                 "asset": self.asset,
                 "tainted_amount": info.tainted,
                 "continued": False,
