@@ -540,6 +540,8 @@ def _node_svg(
     lines = [f"{data.get('chain')} {data.get('address')}"]
     if label:
         lines.append(str(label))
+    if labels.get("source"):  # the list entry or pack the label comes from
+        lines.append(f"label source: {labels['source']}")
     if n.category:
         lines.append(f"category {n.category}")
     lines.append(f"hop {data.get('hop')}" + (", seed" if n.seed else ""))
@@ -582,6 +584,18 @@ def _legend(nodes: list[GraphNode], assets: list[str], colour: dict[str, str]) -
 
 
 # -- tables --------------------------------------------------------------------------
+def _label_cell(terminal: dict[str, Any]) -> str:
+    """The terminal's label, its source and confidence on hover."""
+    label = str(terminal.get("label") or "")
+    about = "; ".join(
+        f"{name} {terminal[key]}"
+        for name, key in (("source", "label_source"), ("confidence", "label_confidence"))
+        if terminal.get(key)
+    )
+    title = f' title="{escape(about)}"' if about else ""
+    return f"<td{title}>{escape(label)}</td>"
+
+
 def _terminals(result: dict[str, Any]) -> str:
     terminals = result.get("terminals") or []
     ranged = any("range" in t for t in terminals)
@@ -596,7 +610,7 @@ def _terminals(result: dict[str, Any]) -> str:
             f'<td class="addr">{escape(str(t.get("address")))}</td>',
             f"<td>{escape(str(t.get('chain')))}</td>",
             f"<td>{escape(terminal_category(t))}</td>",
-            f"<td>{escape(str(t.get('label') or ''))}</td>",
+            _label_cell(t),
             f'<td class="n">{escape(show(result, t.get("tainted_amount"), asset))}</td>',
             f"<td>{escape(asset)}</td>",
         ]
