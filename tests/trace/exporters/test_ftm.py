@@ -76,6 +76,11 @@ def test_wallet_properties(example: dict[str, Any]) -> None:
     assert seed["name"] == ["Bybit exploiter 1"]
     assert set(seed["topics"]) == {"crime.theft", "sanction"}
     assert "seed" in seed["keywords"]
+    # where the label comes from, and how sure it is
+    assert (
+        "label source: https://example.org/sanctionwatch-fixture, forensic_investigation"
+        in (seed["notes"][0])
+    )
 
 
 def test_repeated_transfer_in_one_transaction_gets_its_own_id(example: dict[str, Any]) -> None:

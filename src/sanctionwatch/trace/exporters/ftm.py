@@ -119,6 +119,9 @@ def _wallet(result: dict[str, Any], node: GraphNode) -> EntityProxy:
     entity.add("keywords", keywords)
     entity.add("topics", [TOPICS[c] for c in [*categories, str(stage)] if c in TOPICS])
     notes = [f"hop {data.get('hop')}"]
+    if labels.get("source"):  # the list entry or pack the label comes from
+        confidence = f", {labels['confidence']}" if labels.get("confidence") else ""
+        notes.append(f"label source: {labels['source']}{confidence}")
     if data.get("tainted_in"):
         notes.append(f"tainted in: {amounts_text(result, data.get('tainted_in'))}")
     if data.get("held"):
