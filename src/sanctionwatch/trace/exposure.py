@@ -719,7 +719,9 @@ def _assemble(
             "SELECT id, symbol, asset, decimals FROM assets"
         ).fetchall()
     }
-    labels = categories_of_ids(con, known_ids)
+    ends = _path_ends(index, found)
+    # the queried addresses' labels and the paths' far ends', in one query
+    labels = categories_of_ids(con, sorted({*known_ids, *(sid for _, sid in ends.values())}))
     usd = _usd(store, index, known_ids, directions)
     divisor = {a: None if dec is None else 10.0 ** int(dec) for a, (_, dec) in asset_info.items()}
 
@@ -733,7 +735,7 @@ def _assemble(
     transfers = _transfers(
         store, index, sorted({p for f in found for v in f.paths.values() for p in v}), symbol
     )
-    counterparty = _counterparties(con, index, found)
+    counterparty = _counterparties(ends, labels, transfers)
 
     rank = {c: k for k, c in enumerate(categories)}
     per_row: dict[int, list[dict[str, Any]]] = {}
@@ -871,38 +873,53 @@ def _usd(
     return out
 
 
-def _counterparties(
-    con: Any, index: TraceIndex, found: list[_Found]
-) -> dict[tuple[str, int, int, int], dict[str, Any]]:
-    """(direction, row, category column, asset) -> the labelled address at the far end of
-    its evidence path (where the funds came from, "in", or went to, "out") with its label's
-    text, source (the list entry, pack or file) and confidence: what makes the exposure
-    that category. One query for all of them."""
-    ends: dict[tuple[str, int, int, int], int] = {}
+_EndKey = tuple[str, int, int, int]  # (direction, row, category column, asset)
+
+
+def _path_ends(index: TraceIndex, found: list[_Found]) -> dict[_EndKey, tuple[int, int]]:
+    """The far end of each evidence path: (its transfer's index position, the store id of the
+    address there), where the funds came from ("in": the first sender) or went to ("out":
+    the last receiver)."""
+    keys: list[_EndKey] = []
+    at: list[int] = []
+    inbound: list[bool] = []
     for f in found:
         for (i, j), path in f.paths.items():
             if path:
-                p = path[0] if f.direction == "in" else path[-1]
-                end = index.src([p])[0] if f.direction == "in" else index.dst[p]
-                ends[(f.direction, i, j, f.asset_id)] = int(index.ids[int(end)])
-    if not ends:
+                keys.append((f.direction, i, j, f.asset_id))
+                at.append(path[0] if f.direction == "in" else path[-1])
+                inbound.append(f.direction == "in")
+    if not keys:
         return {}
-    ids = sorted(set(ends.values()))
-    labels = categories_of_ids(con, ids)
-    book = read_addresses(con, ids)
-    chains, texts = book.columns(ids, None)
-    where = {i: (c, t) for i, c, t in zip(ids, chains, texts, strict=True)}
-    out: dict[tuple[str, int, int, int], dict[str, Any]] = {}
-    for key, sid in ends.items():
-        lab = labels.get(sid) or {}
-        chain, text = where[sid]
-        out[key] = {
-            "address": text,
-            "chain": chain,
-            "label": lab.get("label"),
-            "source": lab.get("source"),
-            "confidence": lab.get("confidence"),
-        }
+    p = np.asarray(at, dtype=np.int64)  # one gather for all (~10^5 paths for 10^5 queries)
+    dense = np.where(np.asarray(inbound), index.src(p), index.dst[p].astype(np.int64))
+    sids = index.ids[dense].astype(np.int64).tolist()
+    return dict(zip(keys, zip(at, sids, strict=True), strict=True))
+
+
+def _counterparties(
+    ends: dict[_EndKey, tuple[int, int]],
+    labels: dict[int, dict[str, Any]],
+    transfers: dict[int, dict[str, Any]],
+) -> dict[_EndKey, dict[str, Any]]:
+    """Each path's labelled far end with its label's text, source (the list entry, pack or
+    file) and confidence: what makes the exposure that category. The address is written as
+    the path's transfer writes it."""
+    made: dict[int, dict[str, Any]] = {}  # one per address (a pool is many paths' end)
+    out: dict[_EndKey, dict[str, Any]] = {}
+    for key, (p, sid) in ends.items():
+        found = made.get(sid)
+        if found is None:
+            lab = labels.get(sid) or {}
+            step = transfers.get(p) or {}
+            found = made[sid] = {
+                "address": step.get("from_address" if key[0] == "in" else "to_address"),
+                "chain": step.get("chain"),
+                "label": lab.get("label"),
+                "source": lab.get("source"),
+                "confidence": lab.get("confidence"),
+            }
+        out[key] = found
     return out
 
 
