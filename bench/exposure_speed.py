@@ -12,8 +12,8 @@ it) and one warm-up call:
   a user do, for the first ``--sample`` of those addresses: the median per address, times
   the number of addresses (extrapolated: the whole loop would take hours at 100,000);
 - **whole graphs**: the set and three single calls again with the computation on each
-  asset's whole graph instead of the graph cut to the queries' balls (``BALL_BUDGET`` 0:
-  what ``exposure`` did before the cut), the ratio to the cut graphs;
+  asset's whole graph instead of the graph cut to the queries' balls (``cut=False``: what
+  ``exposure`` did before the cut), the ratio to the cut graphs;
 - **busiest**: the worst case for the cut graphs, the three unlabelled addresses with the
   most inflows (both directions, 5 hops), cut and on the whole graphs;
 - **agreement**: each sampled address's entry from the loop equals its entry in the set's
@@ -30,13 +30,10 @@ that have indexed transfers.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import statistics
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -85,9 +82,12 @@ def measure(db: Path, n: int, args: argparse.Namespace) -> dict[str, Any]:
         same = all(r.addresses[0] == by_id[i] for i, (_, r) in zip(sample, singles, strict=True))
         exposed = sum(1 for entry in result.addresses if entry.get("exposure"))
         # the same on each asset's whole graph (what exposure did before the cut graphs)
-        with whole_graphs():
-            whole_runs = [timed(every) for _ in range(args.runs)]
-            whole_one = [timed(lambda i=i: exposure(store, [i], index=index)) for i in sample[:3]]
+        whole_runs = [
+            timed(lambda: exposure(store, ids, index=index, cut=False)) for _ in range(args.runs)
+        ]
+        whole_one = [
+            timed(lambda i=i: exposure(store, [i], index=index, cut=False)) for i in sample[:3]
+        ]
         whole_s = statistics.median(s for s, _ in whole_runs)
         whole_per_address = statistics.median(s for s, _ in whole_one)
         same = same and whole_runs[-1][1].addresses == result.addresses
@@ -95,8 +95,9 @@ def measure(db: Path, n: int, args: argparse.Namespace) -> dict[str, Any]:
         # directions, 5 hops (a hub's ball can pull in much of the graph)
         hubs = busiest_unlabelled(store, index)
         hub_s, hub_result = timed(lambda: exposure(store, hubs, index=index, **HUB_QUERY))
-        with whole_graphs():
-            hub_whole_s, hub_whole = timed(lambda: exposure(store, hubs, index=index, **HUB_QUERY))
+        hub_whole_s, hub_whole = timed(
+            lambda: exposure(store, hubs, index=index, cut=False, **HUB_QUERY)
+        )
         same = same and hub_result.addresses == hub_whole.addresses
     finally:
         store.close()
@@ -137,18 +138,6 @@ def busiest_unlabelled(store: Any, index: TraceIndex, count: int = 3) -> list[in
             if len(picked) == count:
                 break
     return picked
-
-
-@contextmanager
-def whole_graphs() -> Iterator[None]:
-    """Exposure on each asset's whole graph, never the queries' balls."""
-    module = importlib.import_module("sanctionwatch.trace.exposure")  # (the name: a function)
-    saved = module.BALL_BUDGET, module.FLOW_SHARE
-    module.BALL_BUDGET, module.FLOW_SHARE = 0.0, 2**62
-    try:
-        yield
-    finally:
-        module.BALL_BUDGET, module.FLOW_SHARE = saved
 
 
 def main() -> None:

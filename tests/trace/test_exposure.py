@@ -496,14 +496,18 @@ def test_cut_graphs_give_the_whole_graphs_entries(
             "hops": 1 + k % 5,
             "through": ["mixer"] if k % 4 == 1 else [],
         }
-        monkeypatch.setattr(module, "BALL_BUDGET", 1.0)
-        monkeypatch.setattr(module, "FLOW_SHARE", 8)
         balls = exposure(store, queries, index=index, **options)
         assert taken[-1], options  # the cut graphs were used
-        monkeypatch.setattr(module, "BALL_BUDGET", 0.0)  # too small: the whole graphs
-        monkeypatch.setattr(module, "FLOW_SHARE", 10**12)
-        whole = exposure(store, queries, index=index, **options)
-        assert not taken[-1]
+        calls = len(taken)
+        whole = exposure(store, queries, index=index, cut=False, **options)
+        assert len(taken) == calls or not taken[-1]  # the whole graphs
         assert balls.addresses == whole.addresses, options
+        if k % 6 == 0:  # a budget too small: the cut falls back to the whole graphs
+            monkeypatch.setattr(module, "BALL_BUDGET", 0.0)
+            fallback = exposure(store, queries, index=index, **options)
+            monkeypatch.undo()
+            monkeypatch.setattr(module, "_ball_graphs", spied)
+            assert not taken[-1]
+            assert fallback.addresses == whole.addresses, options
         exposed += sum(1 for e in balls.addresses if e["exposure"])
     assert exposed > 50  # the comparison saw exposure, not only empty entries

@@ -545,10 +545,12 @@ def _direction_asset(
     return _Found(graph.asset_id, direction, rows, flow_q, direct, total, path_hops, found_paths)
 
 
-def _flows(index: TraceIndex, query_dense: I64) -> dict[int, dict[tuple[str, int], float]]:
-    """Query row -> (direction, asset) -> total flow. The queried addresses' own transfers
-    from the index's ranges when they are few (``FLOW_SHARE``), else one pass over all;
-    either way summed in index order, so both give the same sums."""
+def _flows(
+    index: TraceIndex, query_dense: I64, *, local: bool = True
+) -> dict[int, dict[tuple[str, int], float]]:
+    """Query row -> (direction, asset) -> total flow. With ``local``, the queried addresses'
+    own transfers from the index's ranges when they are few (``FLOW_SHARE``), else one pass
+    over all; either way summed in index order, so both give the same sums."""
     out: dict[int, dict[tuple[str, int], float]] = {}
     if not len(query_dense) or not index.n:
         return out
@@ -557,7 +559,9 @@ def _flows(index: TraceIndex, query_dense: I64) -> dict[int, dict[tuple[str, int
         "in": (index.in_offsets[q].astype(np.int64), index.in_offsets[q + 1].astype(np.int64)),
         "out": (index.out_offsets[q].astype(np.int64), index.out_offsets[q + 1].astype(np.int64)),
     }
-    few = sum(int((hi - lo).sum()) for lo, hi in ranges.values()) <= index.n // FLOW_SHARE
+    few = local and sum(int((hi - lo).sum()) for lo, hi in ranges.values()) <= (
+        index.n // FLOW_SHARE
+    )
     row_of = None if few else np.full(len(index.ids), -1, dtype=np.int64)
     if row_of is not None:
         row_of[q] = np.arange(len(q), dtype=np.int64)
@@ -593,13 +597,17 @@ def exposure(
     through: Iterable[str] = (),
     index: TraceIndex | None = None,
     paths: bool = True,
+    cut: bool = True,
 ) -> ExposureResult:
     """Direct and indirect exposure of ``addresses`` to ``categories`` (module docstring).
 
     ``addresses`` are (chain, address) pairs or store address ids; unknown ones get an
     ``error`` entry, invalid ones raise InputError. ``index`` defaults to one built for the
     queried addresses' chain (all chains when they are on several), or mapped from the cache
-    beside a large store (``index_cache.load_index``).
+    beside a large store (``index_cache.load_index``). ``cut`` False computes on each
+    asset's whole graph and sums the flows in one pass over all transfers: the reference
+    the cut graphs must equal (tests, ``bench/exposure_speed.py``), slower by the factors
+    measured there.
     """
     clock = time.perf_counter()
     if direction not in DIRECTIONS:
@@ -627,7 +635,7 @@ def exposure(
 
         cat_dense = _category_codes(store, index)
         directions = ["in", "out"] if direction == "both" else [direction]
-        flows = _flows(index, dense_q)
+        flows = _flows(index, dense_q, local=cut)
         # the assets the queried addresses received (in) or sent (out)
         assets = {a for f in flows.values() for d, a in f if d in directions}
         # the stop rule, once for all graphs: labelled addresses are origins; those of a
@@ -636,8 +644,8 @@ def exposure(
         through_codes = np.asarray(sorted({CATEGORIES.index(c) for c in passing}), dtype=np.int64)
         is_through = labelled & np.isin(cat_dense, through_codes)
         stop = labelled & ~is_through
-        pairs = _ball_graphs(index, assets, directions, dense_q, stop, hops)
-        if pairs is None:  # the queries reach too much: each asset's whole graph
+        pairs = _ball_graphs(index, assets, directions, dense_q, stop, hops) if cut else None
+        if pairs is None:  # not cut, or the queries reach too much: each whole graph
             pairs = [(g, d) for g in _asset_graphs(index, assets) for d in directions]
         found: list[_Found] = []
         for graph, d in pairs:
