@@ -145,6 +145,17 @@ def categories_of_ids(con: duckdb.DuckDBPyConnection, ids: Any) -> dict[int, dic
         }
 
 
+def label_fields(labels: dict[str, Any] | None) -> dict[str, Any]:
+    """What a trace terminal says of its address's label (``categories_of_ids``): its text,
+    source and confidence, as ``label``, ``label_source`` and ``label_confidence``."""
+    found = labels or {}
+    return {
+        "label": found.get("label"),
+        "label_source": found.get("source"),
+        "label_confidence": found.get("confidence"),
+    }
+
+
 def candidate_addresses(address: str, chain: str | None = None) -> list[tuple[str, str]]:
     """(chain, canonical address) pairs to look up; every chain where it is valid if None."""
     if chain is not None:

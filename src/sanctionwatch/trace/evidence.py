@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sanctionwatch.chain.chains import CHAINS
-from sanctionwatch.labels.query import categories_of_ids
+from sanctionwatch.labels.query import categories_of_ids, label_fields
 from sanctionwatch.store.db import Store
 from sanctionwatch.trace.arrays import distinct, find_sorted, lookup, member_mask
 from sanctionwatch.trace.engine import NO_HOP, AssetTrace, ModelRun, Reach, TraceResult
@@ -262,9 +262,7 @@ def assemble(
             item: dict[str, Any] = {
                 **address_of(d),
                 "category": reason,
-                "label": lab["label"] if lab else None,
-                "label_source": lab["source"] if lab else None,
-                "label_confidence": lab["confidence"] if lab else None,
+                **label_fields(lab),
                 "asset": symbol(a),
                 "tainted_amount": amount,
                 "continued": continued,

@@ -59,6 +59,7 @@ import numpy.typing as npt
 
 from sanctionwatch.chain.chains import get_chain
 from sanctionwatch.errors import InputError
+from sanctionwatch.labels.query import categories_of_ids, label_fields
 from sanctionwatch.store.db import Store
 from sanctionwatch.trace.arrays import (
     distinct,
@@ -70,6 +71,7 @@ from sanctionwatch.trace.arrays import (
 )
 from sanctionwatch.trace.engine import DEFAULT_STOP, UNLABELED_HUB
 from sanctionwatch.trace.index import F64, I32, I64
+from sanctionwatch.trace.transactions import read_addresses
 
 B8 = npt.NDArray[np.bool_]
 I8 = npt.NDArray[np.int8]
@@ -386,32 +388,20 @@ class UtxoTrace:
     def to_parts(self, store: Store) -> dict[str, Any]:
         """JSON-ready edges, terminals, nodes (the trace JSON's shapes) and coinjoins.
 
-        Address ids become addresses and labels in one query. Amounts are satoshi: ``amount``
-        is the exact output value as text, ``tainted_amount`` a float.
+        Address ids become addresses (``transactions.read_addresses``) and labels
+        (``labels.query.categories_of_ids``, as a trace's account-model nodes get them).
+        Amounts are satoshi: ``amount`` is the exact output value as text, ``tainted_amount``
+        a float.
         """
         senders = {e.from_ids for e in self.edges}
         for info in self.terminal_info.values():
             senders.update(e.from_ids for e in info.path)
         ids = set(self.nodes) | set(self.terminals) | {i for f in senders for i in f}
         ids.discard(-1)
-        rows = store.con.execute(
-            "SELECT a.id, a.address, c.category, c.categories, c.label, c.source, c.confidence "
-            "FROM addresses a LEFT JOIN address_categories c ON c.address_id = a.id "
-            "WHERE a.id IN (SELECT unnest(?::BIGINT[]))",
-            [sorted(ids)],
-        ).fetchall()
-        text: dict[int | None, str] = {int(r[0]): str(r[1]) for r in rows}
-        labels = {  # as ``labels.query.categories_of_ids`` gives them
-            int(r[0]): {
-                "category": r[2],
-                "categories": list(r[3] or []),
-                "label": r[4],
-                "source": r[5],
-                "confidence": r[6],
-            }
-            for r in rows
-            if r[2] is not None
-        }
+        wanted = sorted(ids)
+        book = read_addresses(store.con, wanted)
+        text: dict[int | None, str] = dict(zip(book.ids.tolist(), book.texts.tolist(), strict=True))
+        labels = categories_of_ids(store.con, wanted)
         from_names = {f: [text.get(i) for i in f] for f in senders}
         times: dict[datetime, str] = {}
         chain, asset = self.chain, self.asset
@@ -455,9 +445,7 @@ class UtxoTrace:
                 "address": name(i),
                 "chain": self.chain,
                 "category": info.category,
-                "label": (labels.get(i) or {}).get("label"),
-                "label_source": (labels.get(i) or {}).get("source"),
-                "label_confidence": (labels.get(i) or {}).get("confidence"),
+                **label_fields(labels.get(i)),
                 "asset": self.asset,
                 "tainted_amount": info.tainted,
                 "continued": False,
