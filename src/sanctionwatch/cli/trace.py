@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -17,12 +17,14 @@ FORMATS = ("table", "json", "csv", "graphml", "ftm", "html")
 
 
 def parse_time(text: str) -> datetime:
-    """ISO date or time; naive times are UTC."""
+    """ISO date or time, in UTC; naive times are UTC."""
+    from sanctionwatch.trace.index import as_utc
+
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
         raise InputError(f"--since {text!r} is not an ISO date or time.") from exc
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return as_utc(when)
 
 
 def trace(

@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
@@ -50,7 +50,7 @@ from sanctionwatch.trace.arrays import (
     sorted_ints,
     stable_order,
 )
-from sanctionwatch.trace.index import F64, I64, TraceIndex
+from sanctionwatch.trace.index import F64, I64, TraceIndex, as_utc
 from sanctionwatch.trace.index_cache import load_index
 from sanctionwatch.trace.links import LINK_CATEGORIES, Entry, Link, LinkCache, find_links
 from sanctionwatch.trace.models import MODELS, Balance, TaintModel
@@ -1040,7 +1040,7 @@ def trace(
         classify_stages(result, accounts)
     result.parameters = {
         # in UTC, as every time of the result (a naive time is UTC, as ``to_t`` reads it)
-        "since": None if since is None else _utc(since).isoformat(),
+        "since": None if since is None else as_utc(since).isoformat(),
         "hops": hops,
         "stop_at": sorted(stop_set),
         "hub_degree": hub_degree,
@@ -1057,10 +1057,6 @@ def trace(
         "bytes_per_transfer": round(index.bytes_per_transfer(), 2),
     }
     return result
-
-
-def _utc(when: datetime) -> datetime:
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def _run_model(

@@ -74,6 +74,11 @@ _BITMAP_IDS_PER_TRANSFER = 8
 _BITMAP_MIN_RANGE = 1 << 20
 
 
+def as_utc(when: datetime) -> datetime:
+    """``when`` in UTC; a naive time is taken as UTC, as the store keeps its times."""
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
 @dataclass(slots=True)
 class RunIds:
     """Sorted distinct store ids as runs of consecutive ids: ``ids[d] = d + shift`` of the
@@ -290,8 +295,7 @@ class TraceIndex:
 
     def to_t(self, when: datetime) -> int:
         """Index time (seconds since t0) of a datetime; naive datetimes are UTC."""
-        aware = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-        return int(aware.timestamp()) - self.t0
+        return int(as_utc(when).timestamp()) - self.t0
 
     def out_ranges(self, nodes: I64, after: I64) -> tuple[I64, I64]:
         """[lo, hi) of each node's outgoing transfers at index time >= ``after``."""
