@@ -946,7 +946,7 @@ def _transfers(
     book = read_addresses(store.con, distinct(np.concatenate([senders, receivers])))
     chains, from_texts = book.columns(senders, None)
     _, to_texts = book.columns(receivers, None)
-    names = {a: symbol(a) for a in np.unique(index.asset[at]).tolist()}
+    names = {a: symbol(a) for a in distinct(index.asset[at]).tolist()}
     tx_hashes, amounts, times, in_tx, kinds = (c.tolist() for c in tx.columns)
     return {
         p: {

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from sanctionwatch.store.db import values_query
-from sanctionwatch.trace.arrays import find_sorted, lookup
+from sanctionwatch.trace.arrays import find_sorted, lookup, stable_order
 from sanctionwatch.trace.index import I64, TraceIndex
 
 # the store keeps UTC without an offset; ``datetime.isoformat`` of the UTC time (microseconds
@@ -46,7 +46,7 @@ class Transactions:
         if not len(other.positions):
             return self
         at = np.concatenate([self.positions, other.positions])
-        order = np.argsort(at, kind="stable")
+        order = stable_order(at)
         cols = tuple(
             np.concatenate([a, b])[order] for a, b in zip(self.columns, other.columns, strict=True)
         )
@@ -131,5 +131,5 @@ def read_addresses(con: duckdb.DuckDBPyConnection, store_ids: Sequence[int] | I6
             f"SELECT id, chain, address FROM addresses WHERE id IN ({ids_sql})", params
         ).fetchnumpy()
     ids = np.asarray(found["id"], dtype=np.int64)
-    by_id = np.argsort(ids)
+    by_id = stable_order(ids)
     return Addresses(ids[by_id], objects(found["chain"])[by_id], objects(found["address"])[by_id])
