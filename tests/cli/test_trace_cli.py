@@ -103,11 +103,24 @@ def test_stop_at_chooses_the_terminal_categories(scenario: tuple[Path, dict[str,
     assert "exchange" not in {t["category"] for t in mixers["terminals"]}
 
 
+def test_an_empty_trace_says_why(scenario: tuple[Path, dict[str, Any]]) -> None:
+    """Seeds that received nothing since --since: an empty result, and stderr says so (an
+    empty table is easy to misread as "clean")."""
+    db, truth = scenario
+    theft = truth["theft"]["address"]
+    late = run(db, theft, "--since", "2099-01-01", "--format", "json")
+    assert json.loads(late.stdout)["edges"] == []
+    assert "nothing to trace: the seeds received no value since 2099-01-01" in late.stderr
+    found = run(db, theft, "--since", truth["theft"]["time"], "--hops", "2", "--format", "json")
+    assert "nothing to trace" not in found.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--stop-at", "exchnage", "incident:exampleex"], "Unknown stop categories (exchnage)"),
         (["--hub-degree", "0", "incident:exampleex"], "hub degree must be at least 1"),
+        (["--hops", "0", "incident:exampleex"], "'--hops'"),
         (["--dust", "1.5", "incident:exampleex"], "dust must be a share"),
         (["--dust", "-0.1", "incident:exampleex"], "dust must be a share"),
         (["0x" + "ab" * 20], "not in the store"),

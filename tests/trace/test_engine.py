@@ -226,6 +226,11 @@ def test_unknown_model_is_an_input_error(graph_store: Any) -> None:
         trace(store, [("ethereum", g.addr("S"))], model="nope")
     with pytest.raises(InputError):
         trace(store, [("ethereum", g.addr("nobody"))])
+    # at 0 hops nothing would be followed and the stolen value would not even be counted
+    for hops in (0, 51):
+        with pytest.raises(InputError, match="hops must be between 1 and 50"):
+            trace(store, [("ethereum", g.addr("S"))], hops=hops)
+    assert trace(store, [("ethereum", g.addr("S"))], hops=1).edges
 
 
 def test_since_none_taints_every_seed_inflow(graph_store: Any) -> None:

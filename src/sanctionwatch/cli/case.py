@@ -143,7 +143,7 @@ def run(
             "(repeatable)."
         ),
     ] = None,
-    hops: Annotated[int, typer.Option(min=0, max=50, help="Trace hop limit.")] = 6,
+    hops: Annotated[int, typer.Option(min=1, max=50, help="Trace hop limit (1-50).")] = 6,
     model: Annotated[str, typer.Option(help="Taint model of the trace.")] = "haircut",
     since: Annotated[
         str | None, typer.Option(help="Trace from this time (ISO; default: first incident).")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -39,7 +39,7 @@ def trace(
     since: Annotated[
         str | None, typer.Option(help="Theft time (ISO); value arriving earlier is clean.")
     ] = None,
-    hops: Annotated[int, typer.Option(min=0, max=50, help="Hop limit (0-50).")] = 10,
+    hops: Annotated[int, typer.Option(min=1, max=50, help="Hop limit (1-50).")] = 10,
     model: Annotated[
         str, typer.Option(help="poison | haircut | fifo | lifo | tiho | all")
     ] = "haircut",
@@ -105,11 +105,28 @@ def trace(
             follow_links=links,
             seed_role="sender" if victims else "receiver",
         )
+    if not _stolen(result.summary):  # an empty result is easy to misread as "clean"
+        moved = "sent" if victims else "received"
+        when = f"since {start.isoformat()}" if start is not None else "in the store"
+        err.print(
+            f"nothing to trace: the seeds {moved} no value {when}"
+            + (f" in asset {asset}" if asset else ""),
+            highlight=False,
+        )
     text = export(result.to_dict(), fmt, out_path)
     if text is not None:
         sys.stdout.write(text)
     else:
         err.print(f"wrote {out_path}", highlight=False)
+
+
+def _stolen(summary: dict[str, Any]) -> bool:
+    """Whether any asset and model of the result had a source (stolen value) to trace."""
+    return any(
+        run.get("source", 0.0) > 0.0
+        for models in summary.get("assets", {}).values()
+        for run in models.values()
+    )
 
 
 def _asset_id(store: object, asset: str, seed_ids: list[int]) -> int:

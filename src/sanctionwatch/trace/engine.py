@@ -940,8 +940,8 @@ def trace(
         raise InputError(f"seed_role must be receiver or sender, not {seed_role!r}.")
     if model != "all" and model not in MODELS:
         raise InputError(f"Unknown taint model {model!r}; use one of {', '.join(MODELS)}, all.")
-    if not 0 <= hops <= 50:
-        raise InputError("hops must be between 0 and 50.")
+    if not 1 <= hops <= 50:  # at 0 nothing is followed: not even the stolen value is counted
+        raise InputError(f"hops must be between 1 and 50, not {hops}.")
     if hub_degree < 1:
         raise InputError(f"hub degree must be at least 1, not {hub_degree}.")
     if not 0.0 <= dust < 1.0:  # a share of the stolen amount (1: nothing would be followed)
