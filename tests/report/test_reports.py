@@ -13,10 +13,10 @@ from types import ModuleType
 import pytest
 
 from sanctionwatch.cases.casefile import CaseItem
-from sanctionwatch.cases.cases import get_case, new_case, run_case
+from sanctionwatch.cases.cases import get_case, new_case, run_case, trace_summary
 from sanctionwatch.errors import InputError
 from sanctionwatch.incidents import load_catalog
-from sanctionwatch.report.build import case_report, period_report
+from sanctionwatch.report.build import OFF_RAMPS, case_report, period_report
 from sanctionwatch.report.render import render_html, write_report
 from sanctionwatch.report.sankey import Flow, sankey_svg
 from sanctionwatch.store import Store
@@ -109,6 +109,34 @@ def test_case_report_has_flows_and_off_ramps(
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     with pytest.raises(InputError, match=r"\.html or \.pdf"):
         write_report(data, tmp_path / "case.docx")
+
+
+def test_rows_only_other_models_reach_are_not_off_ramps(
+    store: Store, bybit_graph: Callable[[Store], None]
+) -> None:
+    """Under ``--model all`` a destination only other models reach is a terminal row with 0
+    under the primary model: not an off-ramp of the report, nor a terminal of the case's
+    summary (their figures are the primary model's)."""
+    bybit_graph(store)
+    case_id = new_case(store, "Bybit", items=[CaseItem(kind="incident", value="bybit-2025-02")])
+    run_case(store, case_id, ["trace"], hops=4)
+    case = get_case(store, case_id).to_dict(with_results=True)
+    run = next(r for r in case["runs"] if r["kind"] == "trace")
+    other = "0x" + "b7" * 20
+    ramp = next(t for t in run["result"]["terminals"] if t["category"] == "exchange")
+    run["result"]["terminals"].append(
+        {**ramp, "address": other, "tainted_amount": 0.0, "path_model": "poison"}
+    )
+    data = case_report(case)
+    assert data.off_ramps
+    assert other not in {t["address"] for t in data.off_ramps}
+    assert not any(other in row for figure in data.figures for row in figure.rows)
+    summary = trace_summary(run["result"])
+    assert summary["terminals"] == len(data.off_ramps) + sum(
+        1 for t in run["result"]["terminals"]
+        if not t["continued"] and t["tainted_amount"] > 0 and t["category"] not in OFF_RAMPS
+    )  # fmt: skip
+    assert other not in {t["address"] for t in summary["top_terminals"]}
 
 
 def test_sankey_svg() -> None:

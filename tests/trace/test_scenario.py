@@ -184,19 +184,48 @@ def test_conservation_and_evidence_paths(scenario: Any) -> None:
         assert path[-1]["to_address"] == terminal["address"]
         times = [p["block_time"] for p in path]
         assert times == sorted(times)
+        if "path_model" in terminal:  # reached by other models only: checked below
+            assert terminal["tainted_amount"] == 0.0
+            continue
         # each hop is a tainted edge of the trace, with the taint the edge carried (the
         # account-model hops before a leg into Bitcoin too)
         for step in path:
             edge = edges[key(step)]
             assert step["tainted_amount"] == edge["tainted_amount"] > 0.0, (terminal, step)
-        # per model: what reached the address (ended there or went on through a link)
+        # per model: what ended at the address, or went on from it (as the row says); the
+        # row's own amount is the primary model's (an address can have one row of each)
         low, high = terminal["range"]
-        reached_haircut = terminal["models"]["haircut"]
-        assert low <= reached_haircut <= high
-        assert terminal["tainted_amount"] <= reached_haircut * (1 + 1e-9) + 1e-6
-    poison = {(t["chain"], t["address"]): t for t in result.terminals}
-    for t in poison.values():
-        assert t["models"]["poison"] >= t["models"]["haircut"] * (1 - 1e-9)
+        assert terminal["models"]["haircut"] == terminal["tainted_amount"]
+        assert low <= terminal["tainted_amount"] <= high
+    # per destination (its ended and its continued rows), poison bounds every model
+    per_destination: dict[tuple[str, str, str], dict[str, float]] = {}
+    for t in result.terminals:
+        sums = per_destination.setdefault((t["chain"], t["address"], t["asset"]), {})
+        for m, amount in t["models"].items():
+            sums[m] = sums.get(m, 0.0) + amount
+    for sums in per_destination.values():
+        assert all(sums["poison"] >= amount * (1 - 1e-9) for amount in sums.values()), sums
+    # a destination the primary model never reaches is still a row, with the path and the
+    # amounts of the models that reach it (as their own traces give them)
+    others = [t for t in result.terminals if "path_model" in t]
+    assert others
+    alone = {
+        m: {
+            (t["chain"], t["address"], t["asset"], t["continued"]): t
+            for t in theft_trace(store, index, truth, model=m).terminals
+        }
+        for m in {t["path_model"] for t in others}
+    }
+    for t in others:
+        assert t["path"][0]["from_address"] == theft
+        assert t["path"][-1]["to_address"] == t["address"]
+        low, high = t["range"]
+        assert low == 0.0 < high
+        for m in alone:
+            own = alone[m].get((t["chain"], t["address"], t["asset"], t["continued"]))
+            assert (own["tainted_amount"] if own else 0.0) == pytest.approx(t["models"][m])
+        own = alone[t["path_model"]][t["chain"], t["address"], t["asset"], t["continued"]]
+        assert [key(step) for step in t["path"]] == [key(step) for step in own["path"]]
 
 
 def test_a_bitcoin_seed_is_traced_output_by_output(scenario: Any) -> None:

@@ -423,7 +423,11 @@ def trace_summary(result: dict[str, Any]) -> dict[str, Any]:
     """Key figures of a trace result: counts, value ending per category (terminals that did
     not continue through a link), value by stage, and the largest terminal addresses."""
     summary = result.get("summary") or {}
-    ends = [t for t in result.get("terminals") or [] if not t.get("continued")]
+    ends = [  # ended under the primary model (not rows that only other models reach)
+        t
+        for t in result.get("terminals") or []
+        if not t.get("continued") and float(t.get("tainted_amount") or 0.0) > 0.0
+    ]
     top = sorted(ends, key=lambda t: -float(t.get("tainted_amount") or 0.0))[:10]
     return {
         "seeds": len(result.get("seeds") or []),

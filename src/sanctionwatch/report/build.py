@@ -184,7 +184,9 @@ def _trace_parts(data: ReportData, run: dict[str, Any]) -> None:
     ends = [
         {**t, "amount": whole(result, t.get("asset"), t.get("tainted_amount"))}
         for t in result.get("terminals") or []
-        if not t.get("continued")
+        # ended under the primary model (under "all", rows that only other models reach
+        # have 0 here: the report's figures and freeze list are the primary model's)
+        if not t.get("continued") and float(t.get("tainted_amount") or 0.0) > 0.0
     ]
     ramps = [t for t in ends if t.get("category") in OFF_RAMPS]
     ramps.sort(key=lambda t: -float(t["amount"]))
@@ -222,7 +224,11 @@ def _trace_parts(data: ReportData, run: dict[str, Any]) -> None:
 def _sankeys(result: dict[str, Any]) -> list[dict[str, Any]]:
     """Per asset: source -> last laundering stage before the end -> where it ended."""
     out = []
-    ends = [t for t in result.get("terminals") or [] if not t.get("continued")]
+    ends = [
+        t
+        for t in result.get("terminals") or []
+        if not t.get("continued") and float(t.get("tainted_amount") or 0.0) > 0.0
+    ]
     assets = sorted({str(t.get("asset")) for t in ends})
     primary = result.get("primary_model") or "haircut"
     held: dict[str, float] = {}

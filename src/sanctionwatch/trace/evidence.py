@@ -84,15 +84,21 @@ def assemble(
     ends = {d for tr in main.values() for d in (*tr.terminal, *tr.continued_at)}
     for lk in run.links:
         ends.add(int(index.src([lk.entry.position])[0]))
-    leg_entry = {
-        lk.position: lk.entry.position
-        for lk in run.links
-        if lk.position is not None and lk.kind not in ("mixer", "dex_swap")
-    }
     # dense -> earliest first tainted inflow, any asset (for the paths; a flood trace has
     # no ends)
     first = _first_inflows(index, main) if ends else {}
-    paths = {d: _path(index, first, hop_all, d, leg_entry) for d in ends}
+    paths = {d: _path(index, first, hop_all, d, _leg_entries(run)) for d in ends}
+    # under ``all``, a destination only other models reach (poison's upper bound reaches
+    # more) has its path by the first of them that does (``path_model``)
+    path_model: dict[int, str] = {}
+    for m in models if model == "all" else []:
+        extra = sorted(_ends(runs[m].traces, positive=True) - paths.keys())
+        if extra:
+            first_m = _first_inflows(index, runs[m].traces)
+            legs_m = _leg_entries(runs[m])
+            for d in extra:
+                paths[d] = _path(index, first_m, hop_all, d, legs_m)
+                path_model[d] = m
     on_paths_only = sorted({p for path in paths.values() for p in path} - positions)
     positions.update(on_paths_only)
     if positions:
@@ -252,10 +258,15 @@ def assemble(
     terminals: list[dict[str, Any]] = []
     by_category: dict[str, dict[str, float]] = {}
     through: dict[str, dict[str, float]] = {}
-    for a, tr in main.items():
+    assets = [*main, *{a: None for m in models for a in runs[m].traces if a not in main}]
+    for a in assets:
+        tr = main.get(a) or AssetTrace(a, primary)
         rows = [(d, amount, False) for d, amount in tr.terminal.items()]
         rows += [(d, amount, True) for d, amount in tr.continued_at.items()]
-        for d, amount, continued in sorted(rows, key=lambda row: -row[1]):
+        rows.sort(key=lambda row: -row[1])
+        if model == "all":  # and where only other models end or go on (the primary: 0)
+            rows += _other_models_rows(runs, models, a, {(d, c) for d, _, c in rows})
+        for d, amount, continued in rows:
             sid = int(index.ids[d])
             reason = stopped_all.get(d, "?")
             lab = labels.get(sid)
@@ -269,12 +280,18 @@ def assemble(
                 "evidence": inferred_all.get(d),
                 "path": [dict(built[p]) for p in paths.get(d, [])],
             }
+            if d in path_model:
+                item["path_model"] = path_model[d]
             if model == "all":
-                # what reached the address under each model, whether it ended or went on
+                # what ended at the address (or went on from it, as this row says) under
+                # each model: the row's own amount is the primary model's
                 per = {
                     m: (
-                        runs[m].traces[a].terminal.get(d, 0.0)
-                        + runs[m].traces[a].continued_at.get(d, 0.0)
+                        (
+                            runs[m].traces[a].continued_at
+                            if continued
+                            else runs[m].traces[a].terminal
+                        ).get(d, 0.0)
                         if a in runs[m].traces
                         else 0.0
                     )
@@ -283,6 +300,8 @@ def assemble(
                 item["models"] = per
                 item["range"] = [min(per.values()), max(per.values())]
             terminals.append(item)
+            if amount <= 0.0:  # a row of other models only: the summary is the primary's
+                continue
             bucket = through if continued else by_category
             cat = bucket.setdefault(reason, {})
             cat[symbol(a)] = cat.get(symbol(a), 0.0) + amount
@@ -336,6 +355,46 @@ def _add_amounts(into: dict[int, dict[str, float]], amounts: dict[int, float], s
 
 def _keys(amounts: dict[int, Any]) -> I64:
     return np.fromiter(amounts, dtype=np.int64, count=len(amounts))
+
+
+def _leg_entries(run: ModelRun) -> dict[int, int]:
+    """A link's leg (its index position) -> the deposit that paid for it, for the paths (a
+    mixer's or a same-transaction swap's leg is reached by its own tainted inflow)."""
+    return {
+        lk.position: lk.entry.position
+        for lk in run.links
+        if lk.position is not None and lk.kind not in ("mixer", "dex_swap")
+    }
+
+
+def _ends(traces: dict[int, AssetTrace], positive: bool = False) -> set[int]:
+    """The addresses where taint ended or went on through a link (``positive``: with taint
+    above zero)."""
+    return {
+        d
+        for tr in traces.values()
+        for d, amount in (*tr.terminal.items(), *tr.continued_at.items())
+        if amount > 0.0 or not positive
+    }
+
+
+def _other_models_rows(
+    runs: dict[str, ModelRun], models: list[str], asset: int, shown: set[tuple[int, bool]]
+) -> list[tuple[int, float, bool]]:
+    """Terminal rows (dense, 0.0, continued) of ``asset`` where some model other than the
+    primary ends (or continues) taint and the primary's rows do not: by their largest
+    amount over the models, then address."""
+    best: dict[tuple[int, bool], float] = {}
+    for m in models:
+        tr = runs[m].traces.get(asset)
+        if tr is None:
+            continue
+        for continued, amounts in ((False, tr.terminal), (True, tr.continued_at)):
+            for d, amount in amounts.items():
+                if amount > 0.0 and (d, continued) not in shown:
+                    best[d, continued] = max(best.get((d, continued), 0.0), amount)
+    ordered = sorted(best.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1]))
+    return [(d, 0.0, continued) for (d, continued), _ in ordered]
 
 
 def _first_inflows(index: TraceIndex, main: dict[int, AssetTrace]) -> dict[int, int]:

@@ -235,7 +235,12 @@ def sankey_flows(
     result: dict[str, Any], asset: str
 ) -> tuple[list[SankeyNode], list[tuple[str, str, float]]]:
     """The Sankey nodes and flows (whole units) of one asset under the primary model."""
-    terminals = [t for t in result.get("terminals") or [] if str(t.get("asset")) == asset]
+    # the primary model's value: rows that only other models reach (0 here) have no band
+    terminals = [
+        t
+        for t in result.get("terminals") or []
+        if str(t.get("asset")) == asset and whole_float(result, t.get("tainted_amount"), asset) > 0
+    ]
     paths = [_stages(t.get("path") or []) for t in terminals]
     last = max((len(p) for p in paths), default=0) + 1
     nodes: dict[str, SankeyNode] = {}
@@ -252,8 +257,6 @@ def sankey_flows(
     source = node(0, asset, "source", f"{asset} traced")
     for terminal, stages in zip(terminals, paths, strict=True):
         value = whole_float(result, terminal.get("tainted_amount"), asset)
-        if value <= 0:
-            continue
         chain = [source, *(node(1 + i, s, "stage") for i, s in enumerate(stages))]
         kind = "continued" if terminal.get("continued") else "category"
         chain.append(node(last, terminal_category(terminal), kind))
