@@ -226,6 +226,9 @@ def test_conservation_and_evidence_paths(scenario: Any) -> None:
             assert (own["tainted_amount"] if own else 0.0) == pytest.approx(t["models"][m])
         own = alone[t["path_model"]][t["chain"], t["address"], t["asset"], t["continued"]]
         assert [key(step) for step in t["path"]] == [key(step) for step in own["path"]]
+        for step, alone_step in zip(t["path"], own["path"], strict=True):
+            assert step["tainted_amount"] == pytest.approx(alone_step["tainted_amount"])
+            assert step["tainted_amount"] > 0.0
 
 
 def test_a_bitcoin_seed_is_traced_output_by_output(scenario: Any) -> None:

@@ -259,6 +259,7 @@ def assemble(
     by_category: dict[str, dict[str, float]] = {}
     through: dict[str, dict[str, float]] = {}
     assets = [*main, *{a: None for m in models for a in runs[m].traces if a not in main}]
+    taint_of: dict[str, dict[int, float]] = {}  # model -> position -> its taint (path_model)
     for a in assets:
         tr = main.get(a) or AssetTrace(a, primary)
         rows = [(d, amount, False) for d, amount in tr.terminal.items()]
@@ -280,8 +281,14 @@ def assemble(
                 "evidence": inferred_all.get(d),
                 "path": [dict(built[p]) for p in paths.get(d, [])],
             }
-            if d in path_model:
-                item["path_model"] = path_model[d]
+            if d in path_model:  # its path's taint is that model's (the primary's is 0)
+                m = item["path_model"] = path_model[d]
+                if m not in taint_of:
+                    taint_of[m] = {
+                        p: v for tr in runs[m].traces.values() for p, v in tr.edges.items()
+                    }
+                for step, p in zip(item["path"], paths[d], strict=True):
+                    step["tainted_amount"] = taint_of[m].get(p, 0.0)
             if model == "all":
                 # what ended at the address (or went on from it, as this row says) under
                 # each model: the row's own amount is the primary model's
