@@ -102,3 +102,6 @@ def test_conservation_upper_bound_and_time(
         assert t["models"]["haircut"] == t["tainted_amount"]
         assert t["range"] == [min(t["models"].values()), max(t["models"].values())]
         assert ("path_model" in t) == (t["tainted_amount"] == 0.0)
+    # the primary model's rows first
+    kinds = ["path_model" in t for t in result.terminals]
+    assert kinds == sorted(kinds)

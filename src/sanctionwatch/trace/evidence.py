@@ -340,6 +340,9 @@ def assemble(
     result.links = links_out
     result.asset_names = symbols
     _merge_utxo(store, result, runs, primary, model, models, paths, index, built)
+    # the rows only other models reach after every row of the primary model (the views
+    # that show the first rows show what the primary model found first)
+    result.terminals.sort(key=lambda t: "path_model" in t)
     for by_model in summary["assets"].values():  # an asset no taint reached under a model
         for m in models:
             by_model.setdefault(m, _asset_summary(AssetTrace(-1, m)))
