@@ -88,11 +88,11 @@ def assemble(
     # no ends)
     first = _first_inflows(index, main) if ends else {}
     paths = {d: _path(index, first, hop_all, d, _leg_entries(run)) for d in ends}
-    # under ``all``, a destination only other models reach (poison's upper bound reaches
-    # more) has its path by the first of them that does (``path_model``)
+    # under ``all``, an address the primary model's taint never reaches (poison's upper
+    # bound reaches more) has its path by the first model whose taint does (``path_model``)
     path_model: dict[int, str] = {}
     for m in models if model == "all" else []:
-        extra = sorted(_ends(runs[m].traces, positive=True) - paths.keys())
+        extra = sorted(_tainted_ends(runs[m].traces) - paths.keys())
         if extra:
             first_m = _first_inflows(index, runs[m].traces)
             legs_m = _leg_entries(runs[m])
@@ -340,9 +340,9 @@ def assemble(
     result.links = links_out
     result.asset_names = symbols
     _merge_utxo(store, result, runs, primary, model, models, paths, index, built)
-    # the rows only other models reach after every row of the primary model (the views
-    # that show the first rows show what the primary model found first)
-    result.terminals.sort(key=lambda t: "path_model" in t)
+    # the rows only other models have (0 under the primary) after every row of the
+    # primary model: the views that show the first rows show what the primary model found
+    result.terminals.sort(key=lambda t: not t["tainted_amount"] > 0.0)
     for by_model in summary["assets"].values():  # an asset no taint reached under a model
         for m in models:
             by_model.setdefault(m, _asset_summary(AssetTrace(-1, m)))
@@ -377,14 +377,13 @@ def _leg_entries(run: ModelRun) -> dict[int, int]:
     }
 
 
-def _ends(traces: dict[int, AssetTrace], positive: bool = False) -> set[int]:
-    """The addresses where taint ended or went on through a link (``positive``: with taint
-    above zero)."""
+def _tainted_ends(traces: dict[int, AssetTrace]) -> set[int]:
+    """The addresses where taint (above zero) ended or went on through a link."""
     return {
         d
         for tr in traces.values()
         for d, amount in (*tr.terminal.items(), *tr.continued_at.items())
-        if amount > 0.0 or not positive
+        if amount > 0.0
     }
 
 
