@@ -663,3 +663,49 @@ def test_scenario_recall_amounts_and_stages(scenario: Any) -> None:
     leaked = [e for e in haircut["edges"] if e["to_address"] in background]
     assert all(e["after_coinjoin"] for e in leaked)
     assert sum(e["tainted_amount"] for e in leaked) <= 0.05 * result.injected
+
+
+def test_rows_and_accounting_of_models_the_primary_does_not_have(build: Any) -> None:
+    """Under ``all`` (``evidence._merge_utxo``): a Bitcoin destination only poison reaches
+    is a row (0 under haircut, ``path_model`` poison, its path as poison's own), and every
+    model's accounting of its legs is in ``summary.assets``, also where the primary model
+    has no legs at all."""
+    from sanctionwatch.trace.engine import ModelRun, TraceResult
+    from sanctionwatch.trace.evidence import _merge_utxo
+
+    # 10 of S's 100 are stolen; A (an exchange) gets 20 of the 200 that m mixes: haircut's
+    # share (1) is below dust, poison's (20: a tainted input taints every output) is not
+    case = build(
+        [
+            ("s", 0, [], [("S", 100)]),
+            ("c", 0, [], [("C", 100)]),
+            ("m", 10, [("s", 0), ("c", 0)], [("A", 20), ("B", 180)]),
+        ],
+        {"A": "exchange"},
+    )
+    models = ["poison", "haircut"]
+    traced = {m: case.trace([inject("s", 0, 10)], model=m, dust_abs=2.0) for m in models}
+    (alone,) = traced["poison"].to_parts(case.store)["terminals"]
+    assert alone["address"] == baddr("A")
+    assert traced["haircut"].to_parts(case.store)["terminals"] == []
+    for haircut_legs in (True, False):
+        runs = {
+            "poison": ModelRun({}, [], [([], traced["poison"])]),
+            "haircut": ModelRun({}, [], [([], traced["haircut"])] if haircut_legs else []),
+        }
+        summary: dict[str, Any] = {"by_category": {}, "assets": {}, "asset_info": {}}
+        summary |= {"coinjoins": [], "peel_chains": []}
+        result = TraceResult([], "all", [], [], [], summary, {}, {}, None, models)  # type: ignore[arg-type]
+        _merge_utxo(case.store, result, runs, "haircut", "all", models, {}, None, {})  # type: ignore[arg-type]
+        (row,) = result.terminals
+        assert row["address"] == baddr("A")
+        assert (row["tainted_amount"], row["path_model"]) == (0.0, "poison")
+        assert row["models"] == {"poison": pytest.approx(20.0), "haircut": 0.0}
+        assert row["range"] == [0.0, pytest.approx(20.0)]
+        assert [e["tx_hash"] for e in row["path"]] == [e["tx_hash"] for e in alone["path"]]
+        assert all(e["block_time"].endswith("+00:00") for e in row["path"])
+        assert result.summary["by_category"] == {}  # the primary model's: nothing ended
+        by_model = result.summary["assets"]["BTC"]
+        assert sorted(by_model) == (["haircut", "poison"] if haircut_legs else ["poison"])
+        assert by_model["poison"]["terminals"] == pytest.approx(20.0)
+        assert result.summary["asset_info"]["BTC"] == {"chain": "bitcoin", "decimals": 8}

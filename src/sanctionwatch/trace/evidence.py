@@ -90,16 +90,25 @@ def assemble(
     paths = {d: _path(index, first, hop_all, d, _leg_entries(run)) for d in ends}
     # under ``all``, an address the primary model's taint never reaches (poison's upper
     # bound reaches more) has its path by the first model whose taint does (``path_model``)
+    # (and so do the deposits into its legs to UTXO chains, and their senders: the account
+    # hops of a Bitcoin terminal only that model reaches, ``_merge_utxo``)
     path_model: dict[int, str] = {}
+    leg_deposits: set[int] = set()
     for m in models if model == "all" else []:
-        extra = sorted(_tainted_ends(runs[m].traces) - paths.keys())
-        if extra:
+        deposits = {lk.entry.position for legs, _ in runs[m].utxo for lk in legs}
+        leg_deposits |= deposits
+        senders = {int(d) for d in index.src(sorted(deposits))} if deposits else set()
+        extra = _tainted_ends(runs[m].traces) - paths.keys()
+        if extra or senders - paths.keys():
             first_m = _first_inflows(index, runs[m].traces)
             legs_m = _leg_entries(runs[m])
-            for d in extra:
+            for d in sorted(extra | (senders - paths.keys())):
                 paths[d] = _path(index, first_m, hop_all, d, legs_m)
-                path_model[d] = m
-    on_paths_only = sorted({p for path in paths.values() for p in path} - positions)
+                if d in extra:
+                    path_model[d] = m
+    on_paths_only = sorted(
+        ({p for path in paths.values() for p in path} | leg_deposits) - positions
+    )
     positions.update(on_paths_only)
     if positions:
         at = np.fromiter(positions, dtype=np.int64, count=len(positions))
@@ -217,7 +226,9 @@ def assemble(
     # every edge once: the tainted transfers, then the rest of the paths (copied per path)
     tainted_at = {p: amount for tr in main.values() for p, amount in tr.edges.items()}
     on_paths = [
-        p for p in dict.fromkeys(q for path in paths.values() for q in path) if p not in tainted_at
+        p
+        for p in dict.fromkeys([*(q for path in paths.values() for q in path), *leg_deposits])
+        if p not in tainted_at
     ]
     wanted = [*tainted_at, *on_paths]
     stage = _tainted_stages(index, tainted_at, labels_of, main, stopped_all, link_at)
@@ -539,15 +550,22 @@ def _merge_utxo(
     their account-model hops written as the trace's edges (``built``: index position ->
     edge, with the taint each carried)."""
     run = runs[primary]
-    if not run.utxo:
-        return
     summary = result.summary
+    # every model's accounting of its legs, also where the primary model has none
     per_model: dict[str, dict[tuple[str, str | None], float]] = {}
+    # (chain, address) -> (model, its terminal, its legs by output): the first other model
+    # that ends taint there, for the rows the primary model does not have
+    others: dict[tuple[str, str | None], tuple[str, dict[str, Any], dict[Any, Link]]] = {}
     for m, mrun in runs.items():
-        for _, ut in mrun.utxo:
+        for legs, ut in mrun.utxo:
             per = per_model.setdefault(m, {})
+            of_output = {(str(lk.txid), int(lk.vout or 0)): lk for lk in legs}
             for t in ut.to_parts(store)["terminals"] if m != primary and model == "all" else []:
                 per[(t["chain"], t["address"])] = t["tainted_amount"]
+                if t["tainted_amount"] > 0.0:
+                    others.setdefault((t["chain"], t["address"]), (m, t, of_output))
+            decimals = CHAINS[ut.chain].native_decimals if ut.chain in CHAINS else None
+            summary["asset_info"][ut.asset] = {"chain": ut.chain, "decimals": decimals}
             summary["assets"].setdefault(ut.asset, {})[m] = {
                 "traced": ut.injected + ut.absorbed,
                 "source": ut.injected,
@@ -561,27 +579,17 @@ def _merge_utxo(
                     "fees": ut.fees,
                 },
             }
+    shown: set[tuple[str, str | None]] = set()
     for legs, ut in run.utxo:
         parts = ut.to_parts(store)
-        decimals = CHAINS[ut.chain].native_decimals if ut.chain in CHAINS else None
-        summary["asset_info"][ut.asset] = {"chain": ut.chain, "decimals": decimals}
         by_output = {(str(lk.txid), int(lk.vout or 0)): lk for lk in legs}
         result.nodes.extend(parts["nodes"])
         for e in parts["edges"]:
             e["block_time"] = _utc(e["block_time"])
             result.edges.append(e)
         for t in parts["terminals"]:
-            path = t["path"]
-            for e in path:
-                e["block_time"] = _utc(e["block_time"])
-            if path:
-                lk = by_output.get((path[0]["tx_hash"], int(path[0].get("vout") or 0)))
-                if lk is not None:
-                    p = lk.entry.position
-                    sender = int(index.src([p])[0])
-                    # the hops to the sender and its deposit: tainted edges of the trace
-                    hops = [*paths.get(sender, []), p]
-                    t["path"] = [*(dict(built[q]) for q in hops), *path]
+            _account_hops(t, by_output, paths, index, built)
+            shown.add((t["chain"], t["address"]))
             if model == "all":
                 key = (t["chain"], t["address"])
                 amounts = {m: per_model.get(m, {}).get(key, 0.0) for m in models}
@@ -593,7 +601,53 @@ def _merge_utxo(
             bucket[t["asset"]] = bucket.get(t["asset"], 0.0) + t["tainted_amount"]
         summary["coinjoins"].extend(parts["coinjoins"])
         summary["peel_chains"].extend(parts["peel_chains"])
+    taint_of: dict[str, dict[int, float]] = {}
+    for key, (m, t, by_output) in others.items():
+        if key in shown:
+            continue
+        # a destination only other models reach: 0 under the primary model, the path and
+        # its taint those of the first model that reaches it (as its account rows)
+        if m not in taint_of:
+            taint_of[m] = {p: v for tr in runs[m].traces.values() for p, v in tr.edges.items()}
+        t = {**t, "tainted_amount": 0.0, "path": [dict(e) for e in t["path"]]}
+        if "after_coinjoin" in t:
+            t["after_coinjoin"] = 0.0
+        _account_hops(t, by_output, paths, index, built, taint_of[m])
+        t["path_model"] = m
+        amounts = {mm: per_model.get(mm, {}).get(key, 0.0) for mm in models}
+        amounts[primary] = 0.0
+        t["models"] = amounts
+        t["range"] = [min(amounts.values()), max(amounts.values())]
+        result.terminals.append(t)
     result.edges.sort(key=lambda e: (e["block_time"], e["tx_hash"], e["to_address"] or ""))
+
+
+def _account_hops(
+    terminal: dict[str, Any],
+    by_output: dict[Any, Link],
+    paths: dict[int, list[int]],
+    index: TraceIndex,
+    built: dict[int, dict[str, Any]],
+    taint: dict[int, float] | None = None,
+) -> None:
+    """A UTXO terminal's path (its times in UTC) preceded by the account-model hops to the
+    deposit that paid for its leg: the hops to the sender, and the deposit, as the trace's
+    edges (with ``taint``: the tainted amounts of that model instead)."""
+    path = terminal["path"]
+    for e in path:
+        e["block_time"] = _utc(e["block_time"])
+    if not path:
+        return
+    lk = by_output.get((path[0]["tx_hash"], int(path[0].get("vout") or 0)))
+    if lk is None:
+        return
+    p = lk.entry.position
+    sender = int(index.src([p])[0])
+    hops = [dict(built[q]) for q in [*paths.get(sender, []), p]]
+    if taint is not None:
+        for step, q in zip(hops, [*paths.get(sender, []), p], strict=True):
+            step["tainted_amount"] = taint.get(q, 0.0)
+    terminal["path"] = [*hops, *path]
 
 
 def _utc(when: str) -> str:
