@@ -87,7 +87,8 @@ def assemble(
     # dense -> earliest first tainted inflow, any asset (for the paths; a flood trace has
     # no ends)
     first = _first_inflows(index, main) if ends else {}
-    paths = {d: _path(index, first, hop_all, d, _leg_entries(run)) for d in ends}
+    leg_entry = _leg_entries(run)
+    paths = {d: _path(index, first, hop_all, d, leg_entry) for d in ends}
     # under ``all``, an address the primary model's taint never reaches (poison's upper
     # bound reaches more) has its path by the first model whose taint does (``path_model``)
     # (and so do the deposits into its legs to UTXO chains, and their senders: the account
@@ -619,7 +620,8 @@ def _merge_utxo(
         t["models"] = amounts
         t["range"] = [min(amounts.values()), max(amounts.values())]
         result.terminals.append(t)
-    result.edges.sort(key=lambda e: (e["block_time"], e["tx_hash"], e["to_address"] or ""))
+    if run.utxo:  # the legs' edges among the account-model ones, already in this order
+        result.edges.sort(key=lambda e: (e["block_time"], e["tx_hash"], e["to_address"] or ""))
 
 
 def _account_hops(
@@ -668,14 +670,15 @@ def _path(
     seen: set[int] = set()
     node = dense
     jumps = leg_entry or {}
+    key = index.key  # a transfer's sender is its key's high half (``index.src`` of one)
     while node in first and node not in seen and 0 < hop[node] < NO_HOP:
         seen.add(node)
         p = first[node]
         path.append(p)
-        if p in jumps and int(index.src([jumps[p]])[0]) not in seen:
+        if p in jumps and int(key[jumps[p]]) >> 32 not in seen:
             p = jumps[p]
             path.append(p)
-        node = int(index.src([p])[0])
+        node = int(key[p]) >> 32
     path.reverse()
     return path
 
