@@ -354,7 +354,8 @@ def assemble(
     _merge_utxo(store, result, runs, primary, model, models, paths, index, built)
     # the rows only other models have (0 under the primary) after every row of the
     # primary model: the views that show the first rows show what the primary model found
-    result.terminals.sort(key=lambda t: not t["tainted_amount"] > 0.0)
+    if model == "all":
+        result.terminals.sort(key=lambda t: not t["tainted_amount"] > 0.0)
     for by_model in summary["assets"].values():  # an asset no taint reached under a model
         for m in models:
             by_model.setdefault(m, _asset_summary(AssetTrace(-1, m)))
