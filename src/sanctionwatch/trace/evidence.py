@@ -356,9 +356,10 @@ def assemble(
     # primary model: the views that show the first rows show what the primary model found
     if model == "all":
         result.terminals.sort(key=lambda t: not t["tainted_amount"] > 0.0)
-    for by_model in summary["assets"].values():  # an asset no taint reached under a model
-        for m in models:
-            by_model.setdefault(m, _asset_summary(AssetTrace(-1, m)))
+    for asset, by_model in summary["assets"].items():  # every model, in the models' order
+        summary["assets"][asset] = {  # (zeros where no taint reached the asset under one)
+            m: by_model[m] if m in by_model else _asset_summary(AssetTrace(-1, m)) for m in models
+        }
     return result, accounts  # ``trace`` classifies the stages (``stages.classify_stages``)
 
 
