@@ -120,7 +120,7 @@ def step_trace(ctx: DemoContext) -> None:
         index, [(theft["chain"], theft["address"])], store=ctx.store, since=since, model="all"
     )
     out.print(
-        f"[bold]4. trace[/]: the theft at {theft['address']} since {theft['time']}, every "
+        f"[bold]5. trace[/]: the theft at {theft['address']} since {theft['time']}, every "
         f"taint model (index of {index.n:,} transfers built in {built:.1f} s, "
         f"trace {result.summary['seconds']:.2f} s)"
     )
@@ -194,10 +194,10 @@ def step_lists(ctx: DemoContext) -> None:
         try:
             results = update_lists(ctx.store, ["ofac", "un"], lists_dir, timeout=5.0)
         except SanctionwatchError as exc:
-            out.print(f"[bold]5. lists[/]: official download failed ({exc.message})")
+            out.print(f"[bold]4. lists[/]: official download failed ({exc.message})")
         else:
             for r in results:
-                out.print(f"[bold]5. lists[/]: official {r.source} list from {r.url}")
+                out.print(f"[bold]4. lists[/]: official {r.source} list from {r.url}")
             return
     truth = json.loads((ctx.data_dir / "ground_truth.json").read_text())
     wallets = [ListedWallet(truth["theft"]["chain"], truth["theft"]["address"])]
@@ -217,7 +217,7 @@ def step_lists(ctx: DemoContext) -> None:
             else f"already in the store as {loaded.version_id}"
         )
         out.print(
-            f"[bold]5. lists[/]: {loaded.list_name} from {path} ({what}): FICTIONAL entries "
+            f"[bold]4. lists[/]: {loaded.list_name} from {path} ({what}): FICTIONAL entries "
             "in the official format, generated offline for the demo"
             + ("" if ctx.download else " (make demo DOWNLOAD=1 tries the official lists)")
         )
@@ -367,8 +367,10 @@ DEMO_STEPS: list[DemoStep] = [
     step_generate,
     step_ingest,
     step_stats,
-    step_trace,
+    # the lists before the trace: its terminals name the listed addresses as sanctioned
+    # (a desk on a list is "sanctioned", not only "otc"), on the first run as on later ones
     step_lists,
+    step_trace,
     step_screen,
     step_itw,
     step_incidents,
