@@ -423,11 +423,9 @@ def trace_summary(result: dict[str, Any]) -> dict[str, Any]:
     """Key figures of a trace result: counts, value ending per category (terminals that did
     not continue through a link), value by stage, and the largest terminal addresses."""
     summary = result.get("summary") or {}
-    ends = [  # ended under the primary model (not rows that only other models reach)
-        t
-        for t in result.get("terminals") or []
-        if not t.get("continued") and float(t.get("tainted_amount") or 0.0) > 0.0
-    ]
+    from sanctionwatch.trace.ended import ended_terminals
+
+    ends = ended_terminals(result)
     top = sorted(ends, key=lambda t: -float(t.get("tainted_amount") or 0.0))[:10]
     return {
         "seeds": len(result.get("seeds") or []),

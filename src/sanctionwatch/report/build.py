@@ -17,6 +17,7 @@ from typing import Any
 from sanctionwatch.incidents.catalog import Catalog, Incident, load_catalog, select
 from sanctionwatch.incidents.summary import summarize
 from sanctionwatch.report.sankey import Flow
+from sanctionwatch.trace.ended import ended_terminals
 
 #: Terminal categories where funds can be frozen or questioned (who to ask).
 OFF_RAMPS = ("exchange", "otc", "payment_service", "exchange_deposit", "bridge", "cross_chain_swap")
@@ -183,10 +184,7 @@ def _trace_parts(data: ReportData, run: dict[str, Any]) -> None:
     run_ref = f"run {run['run_id']}"
     ends = [
         {**t, "amount": whole(result, t.get("asset"), t.get("tainted_amount"))}
-        for t in result.get("terminals") or []
-        # ended under the primary model (under "all", rows that only other models reach
-        # have 0 here: the report's figures and freeze list are the primary model's)
-        if not t.get("continued") and float(t.get("tainted_amount") or 0.0) > 0.0
+        for t in ended_terminals(result)
     ]
     ramps = [t for t in ends if t.get("category") in OFF_RAMPS]
     ramps.sort(key=lambda t: -float(t["amount"]))
@@ -224,11 +222,7 @@ def _trace_parts(data: ReportData, run: dict[str, Any]) -> None:
 def _sankeys(result: dict[str, Any]) -> list[dict[str, Any]]:
     """Per asset: source -> last laundering stage before the end -> where it ended."""
     out = []
-    ends = [
-        t
-        for t in result.get("terminals") or []
-        if not t.get("continued") and float(t.get("tainted_amount") or 0.0) > 0.0
-    ]
+    ends = ended_terminals(result)
     assets = sorted({str(t.get("asset")) for t in ends})
     primary = result.get("primary_model") or "haircut"
     held: dict[str, float] = {}
