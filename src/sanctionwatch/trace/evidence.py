@@ -296,9 +296,7 @@ def assemble(
             if d in path_model:  # its path's taint is that model's (the primary's is 0)
                 m = item["path_model"] = path_model[d]
                 if m not in taint_of:
-                    taint_of[m] = {
-                        p: v for tr in runs[m].traces.values() for p, v in tr.edges.items()
-                    }
+                    taint_of[m] = _edge_taint(runs[m])
                 for step, p in zip(item["path"], paths[d], strict=True):
                     step["tainted_amount"] = taint_of[m].get(p, 0.0)
             if model == "all":
@@ -558,11 +556,13 @@ def _merge_utxo(
     per_model: dict[str, dict[tuple[str, str | None], float]] = {}
     # (chain, address) -> (model, its terminal, its legs by output): the first other model
     # that ends taint there, for the rows the primary model does not have
-    others: dict[tuple[str, str | None], tuple[str, dict[str, Any], dict[Any, Link]]] = {}
+    others: dict[
+        tuple[str, str | None], tuple[str, dict[str, Any], dict[tuple[str, int], Link]]
+    ] = {}
     for m, mrun in runs.items():
         for legs, ut in mrun.utxo:
             per = per_model.setdefault(m, {})
-            of_output = {(str(lk.txid), int(lk.vout or 0)): lk for lk in legs}
+            of_output = _legs_by_output(legs)
             for t in ut.to_parts(store)["terminals"] if m != primary and model == "all" else []:
                 per[(t["chain"], t["address"])] = t["tainted_amount"]
                 if t["tainted_amount"] > 0.0:
@@ -585,7 +585,7 @@ def _merge_utxo(
     shown: set[tuple[str, str | None]] = set()
     for legs, ut in run.utxo:
         parts = ut.to_parts(store)
-        by_output = {(str(lk.txid), int(lk.vout or 0)): lk for lk in legs}
+        by_output = _legs_by_output(legs)
         result.nodes.extend(parts["nodes"])
         for e in parts["edges"]:
             e["block_time"] = _utc(e["block_time"])
@@ -611,7 +611,7 @@ def _merge_utxo(
         # a destination only other models reach: 0 under the primary model, the path and
         # its taint those of the first model that reaches it (as its account rows)
         if m not in taint_of:
-            taint_of[m] = {p: v for tr in runs[m].traces.values() for p, v in tr.edges.items()}
+            taint_of[m] = _edge_taint(runs[m])
         t = {**t, "tainted_amount": 0.0, "path": [dict(e) for e in t["path"]]}
         if "after_coinjoin" in t:
             t["after_coinjoin"] = 0.0
@@ -628,7 +628,7 @@ def _merge_utxo(
 
 def _account_hops(
     terminal: dict[str, Any],
-    by_output: dict[Any, Link],
+    by_output: dict[tuple[str, int], Link],
     paths: dict[int, list[int]],
     index: TraceIndex,
     built: dict[int, dict[str, Any]],
@@ -646,12 +646,22 @@ def _account_hops(
     if lk is None:
         return
     p = lk.entry.position
-    sender = int(index.src([p])[0])
-    hops = [dict(built[q]) for q in [*paths.get(sender, []), p]]
+    at = [*paths.get(int(index.src([p])[0]), []), p]  # the hops to the sender, its deposit
+    hops = [dict(built[q]) for q in at]
     if taint is not None:
-        for step, q in zip(hops, [*paths.get(sender, []), p], strict=True):
+        for step, q in zip(hops, at, strict=True):
             step["tainted_amount"] = taint.get(q, 0.0)
     terminal["path"] = [*hops, *path]
+
+
+def _legs_by_output(legs: list[Link]) -> dict[tuple[str, int], Link]:
+    """The links of UTXO legs by the output (txid, vout) each paid."""
+    return {(str(lk.txid), int(lk.vout or 0)): lk for lk in legs}
+
+
+def _edge_taint(run: ModelRun) -> dict[int, float]:
+    """Index position -> the taint a model's run put on that transfer, over its assets."""
+    return {p: v for tr in run.traces.values() for p, v in tr.edges.items()}
 
 
 def _utc(when: str) -> str:
