@@ -105,6 +105,12 @@ def test_case_report_has_flows_and_off_ramps(
     # the engine infers the hop that forwards to the labelled deposit as an exchange deposit
     assert "0x" + "a1" * 20 in html
     assert data.off_ramps[0]["category"] == "exchange"
+    # and names it by the wallet it sweeps to: which exchange to ask
+    inferred = next(t for t in data.off_ramps if t["address"] == "0x" + "a1" * 20)
+    assert inferred["label"] is None
+    wallet = inferred["swept_to"]["label"] or inferred["swept_to"]["address"]
+    assert inferred["service"] == f"exchange: deposit address swept to {wallet}"
+    assert f"exchange: deposit address swept to {wallet}" in html
     path = write_report(data, tmp_path / "case.html")
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     with pytest.raises(InputError, match=r"\.html or \.pdf"):

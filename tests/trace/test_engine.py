@@ -302,3 +302,49 @@ def test_events_at_finds_each_position_where_a_search_of_every_event_does(
     hit, value = _injected(index, ev, t, amounts)
     assert hit.tolist() == [p in amounts for p in ev.tolist()]
     assert value.tolist() == [amounts.get(p, 0.0) for p in ev.tolist()]
+
+
+# A deposit address D, unlabelled, sweeps what it receives to the hot wallet H; an earlier
+# deposit (X's) was swept before the theft reached D.
+SWEPT = [
+    ("X", "D", 1, 10.0),
+    ("D", "H", 5, 10.0),
+    ("V", "S", 10, 40.0),
+    ("S", "D", 12, 40.0),
+    ("D", "H", 20, 40.0),
+]
+
+
+def test_swept_deposit_names_its_sweep_and_wallet(graph_store: Any) -> None:
+    g = graph_store
+    store = g(SWEPT, {"H": "exchange"})
+    result = trace(store, [("ethereum", g.addr("S"))], since=g.at(10), model="haircut")
+    (d,) = (t for t in result.terminals if t["address"] == g.addr("D"))
+    assert d["category"] == "exchange"
+    assert d["label"] is None
+    sweep = d["swept_to"]
+    # the sweep after the stolen deposit arrived (t=20), not the earlier one (t=5)
+    assert sweep["tx_hash"] == f"0x{4:064x}"
+    assert sweep["block_time"] == g.at(20).isoformat()
+    assert (sweep["address"], sweep["label"], sweep["asset"]) == (g.addr("H"), "exchange H", "ETH")
+    assert sweep["amount"] == "40"
+    assert "sweep heuristic" in d["evidence"]
+    assert f"e.g. sweep 0x{4:064x} to exchange H {g.addr('H')}" in d["evidence"]
+
+
+def test_a_payment_into_a_labelled_deposit_address_is_not_a_sweep(graph_store: Any) -> None:
+    # P, labelled exchange, is a deposit address: it sweeps to two hot wallets of its
+    # exchange. U pays into it: U is the user (a launderer), not a deposit address, and the
+    # value ends at P.
+    edges = [
+        ("V", "S", 10, 40.0),
+        ("S", "U", 12, 40.0),
+        ("U", "P", 20, 40.0),
+        ("P", "H1", 30, 20.0),
+        ("P", "H2", 31, 20.0),
+    ]
+    g = graph_store
+    store = g(edges, {"P": "exchange", "H1": "exchange", "H2": "exchange"})
+    result = trace(store, [("ethereum", g.addr("S"))], since=g.at(10), model="haircut")
+    assert terminals(result) == {g.addr("P"): pytest.approx(40.0)}
+    assert not any("swept_to" in t for t in result.terminals)

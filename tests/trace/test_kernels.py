@@ -33,7 +33,9 @@ from sanctionwatch.trace.engine import (
     AssetTrace,
     Reach,
     ReachArrays,
-    _swept_to_exchanges,
+    _hot_wallets,
+    _swept_mask,
+    _swept_reason,
     reach,
     simulate,
 )
@@ -160,6 +162,13 @@ def reach_reference(
     return Reach(asset_id, hop, arrival, expanded, stopped, leaves, inferred)
 
 
+def forwards_reference(index: TraceIndex, node: int, members: I64) -> bool:
+    """The node sent at least one transfer, every one to a member (``_hot_wallets``)."""
+    lo, hi = index.out_ranges(np.array([node]), np.zeros(1, dtype=np.int64))
+    dst = index.dst[int(lo[0]) : int(hi[0])]
+    return len(dst) > 0 and bool(np.isin(dst, members).all())
+
+
 def swept_reference(index: TraceIndex, nodes: I64, exchange_nodes: I64) -> dict[int, str]:
     """Nodes whose outgoing transfers (at least one) all go to exchange wallets."""
     lo, hi = index.out_ranges(nodes, np.zeros(len(nodes), dtype=np.int64))
@@ -183,10 +192,12 @@ def swept_reference(index: TraceIndex, nodes: I64, exchange_nodes: I64) -> dict[
     swept &= counts <= index.in_degree(nodes)
     found: dict[int, str] = {}
     for i in np.flatnonzero(swept).tolist():
-        found[int(nodes[i])] = (
-            f"unlabelled; all {int(counts[i])} outgoing transfer(s) go to one exchange wallet "
-            "(a swept deposit address)"
+        sent = (
+            "its one outgoing transfer goes to an exchange wallet"
+            if counts[i] == 1
+            else f"all its {int(counts[i])} outgoing transfers go to one exchange wallet"
         )
+        found[int(nodes[i])] = f"exchange deposit address (sweep heuristic): unlabelled, and {sent}"
     return found
 
 
@@ -348,10 +359,17 @@ def run_case(case: dict[str, Any], exact: bool, asset_dtype: Any = np.int8) -> N
     assert_same_reach(new_reach, old_reach)
     if case["exchange_nodes"] is not None and len(case["exchange_nodes"]):
         nodes = np.arange(case["m"], dtype=np.int64)
-        swept = _swept_to_exchanges(index, nodes, case["exchange_nodes"])
+        mask, counts = _swept_mask(index, nodes, case["exchange_nodes"])
+        swept = {
+            int(n): _swept_reason(int(c)) for n, c in zip(nodes[mask], counts[mask], strict=True)
+        }
         assert list(swept.items()) == list(
             swept_reference(index, nodes, case["exchange_nodes"]).items()
         )
+        wallets = np.unique(case["exchange_nodes"])
+        assert _hot_wallets(index, wallets.tolist()).tolist() == [
+            w for w in wallets.tolist() if not forwards_reference(index, w, wallets)
+        ]
     ones = np.flatnonzero(index.asset == 1)
     inject = {int(ones[i % len(ones)]): float(v) for i, v in case["legs"]} if len(ones) else {}
     reinjected = set(list(inject)[:1]) if case["reinject"] else set()

@@ -313,6 +313,10 @@ def test_deposit_address_found_by_its_sweep(build: Any) -> None:
     assert d.category == "exchange"
     assert "sweep heuristic" in d.evidence
     assert f"sweep {txid('sweep1')} of 0.00000109 BTC to exchange HOT {baddr('HOT')}" in d.evidence
+    assert d.swept_to is not None
+    assert (d.swept_to["address"], d.swept_to["label"]) == (baddr("HOT"), "exchange HOT")
+    assert (d.swept_to["tx_hash"], d.swept_to["amount"]) == (txid("sweep1"), "109")
+    assert result.terminal_info[ids["LD"]].swept_to is None  # labelled: no heuristic
     assert result.terminal_info[ids["LD"]].evidence == "labelled exchange address"
     assert ids["L"] in result.nodes
     assert ids["L"] not in result.terminals
@@ -654,6 +658,10 @@ def test_scenario_recall_amounts_and_stages(scenario: Any) -> None:
             assert stage_of[a["address"]] == "coinjoin"
     assert result.peel_chains
     assert any("sweep heuristic" in t["evidence"] for t in haircut["terminals"])
+    assert all(
+        ("swept_to" in t) == ("sweep heuristic" in (t["evidence"] or ""))
+        for t in haircut["terminals"]
+    )
     launderers = {a for a, x in wanted.items() if x["stage"] != "exchange_deposit"}
     assert not launderers & {t["address"] for t in haircut["terminals"]}
     # precision: honest addresses get taint only through the CoinJoin (its other participants)

@@ -178,12 +178,30 @@ def whole(result: dict[str, Any], asset: Any, amount: Any) -> float:
     return float(amount or 0.0) / float(10**decimals)
 
 
+def service_name(terminal: dict[str, Any]) -> str:
+    """Where a terminal's value ended, to name in a report: its category and label; an
+    unlabelled deposit address found by the sweep heuristic, by the wallet it sweeps to
+    (which exchange to ask)."""
+    where = str(terminal.get("category") or "?")
+    if terminal.get("label"):
+        return f"{where}: {terminal['label']}"
+    sweep = terminal.get("swept_to")
+    if sweep:
+        wallet = sweep.get("label") or sweep.get("address")
+        return f"{where}: deposit address swept to {wallet}"
+    return where
+
+
 def _trace_parts(data: ReportData, run: dict[str, Any]) -> None:
     data.trace_run = run
     result = run["result"]
     run_ref = f"run {run['run_id']}"
     ends = [
-        {**t, "amount": whole(result, t.get("asset"), t.get("tainted_amount"))}
+        {
+            **t,
+            "amount": whole(result, t.get("asset"), t.get("tainted_amount")),
+            "service": service_name(t),
+        }
         for t in ended_terminals(result)
     ]
     ramps = [t for t in ends if t.get("category") in OFF_RAMPS]
@@ -206,8 +224,7 @@ def _trace_parts(data: ReportData, run: dict[str, Any]) -> None:
             {
                 "chain": t.get("chain"),
                 "address": t.get("address"),
-                "role": f"terminal: {t.get('category')}"
-                + (f" ({t['label']})" if t.get("label") else ""),
+                "role": f"terminal: {t['service']}",
                 "source": run_ref,
             }
         )
@@ -237,9 +254,7 @@ def _sankeys(result: dict[str, Any]) -> list[dict[str, Any]]:
             amount = whole(result, asset, t.get("tainted_amount"))
             stages = [p.get("stage") for p in t.get("path") or [] if p.get("stage")]
             last = stages[-1] if stages else "transfer"
-            where = str(t.get("category") or "?")
-            if t.get("label"):
-                where = f"{where}: {t['label']}"
+            where = service_name(t)
             source = f"{asset} traced"
             flows[(source, f"via {last}")] = flows.get((source, f"via {last}"), 0.0) + amount
             flows[(f"via {last}", where)] = flows.get((f"via {last}", where), 0.0) + amount

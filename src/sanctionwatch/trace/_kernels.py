@@ -418,6 +418,23 @@ def swept(offsets, dst, in_offsets, is_exchange, nodes):  # type: ignore[no-unty
 
 
 @_njit
+def forwards_only(offsets, dst, is_member, nodes):  # type: ignore[no-untyped-def]
+    """Per node: it sent at least one transfer, and every one of them to a member (stops at
+    the first that is not: most nodes are decided by their first transfer)."""
+    out = np.zeros(len(nodes), np.bool_)
+    for i in range(len(nodes)):
+        x = nodes[i]
+        lo, hi = offsets[x], offsets[x + 1]
+        ok = hi > lo
+        for p in range(lo, hi):
+            if not is_member[dst[p]]:
+                ok = False
+                break
+        out[i] = ok
+    return out
+
+
+@_njit
 def reach_roles(frontier, flags, offsets, in_offsets, hub_degree):  # type: ignore[no-untyped-def]
     """Roles of the frontier's addresses not seen in a frontier before (``new``, marked
     CHECKED): a listed one (LISTED: of a stop category) or a hub (in- or out-degree above

@@ -544,29 +544,29 @@ def _reach_inferred(
 
 def _hot_wallets(index: TraceIndex, exchange: list[int]) -> I64:
     """Exchange wallets that are not themselves swept: a labelled deposit address sends all
-    it gets to one exchange wallet, and must not make its own payers look like deposits."""
+    it gets to exchange wallets (often to several hot wallets of its exchange), and must
+    not make its own payers look like deposits: a sweep goes to a hot wallet, a payment to
+    a deposit address is a user's. (A cold wallet, paid by hot wallets and paying them, is
+    left out too: unlabelled addresses do not pay into it.)"""
+    from sanctionwatch.trace import _kernels as kern
+
     wallets = np.array(sorted(exchange), dtype=np.int64)
     if not len(wallets):
         return wallets
-    swept = _swept_to_exchanges(index, wallets, wallets)
-    return np.array([w for w in wallets.tolist() if w not in swept], dtype=np.int64)
-
-
-def _swept_to_exchanges(index: TraceIndex, nodes: I64, exchange_nodes: I64) -> dict[int, str]:
-    """Nodes whose outgoing transfers (at least one) all go to exchange wallets."""
-    is_exchange = _member_mask(len(index.ids), exchange_nodes)
-    swept, counts = _swept_mask(index, nodes, exchange_nodes, is_exchange)
-    return {
-        node: _swept_reason(count)
-        for node, count in zip(nodes[swept].tolist(), counts[swept].tolist(), strict=True)
-    }
+    is_exchange = _member_mask(len(index.ids), wallets)
+    forwards = kern.forwards_only(index.out_offsets, index.dst, is_exchange, wallets)
+    return wallets[~forwards]  # type: ignore[no-any-return]
 
 
 def _swept_reason(count: int) -> str:
-    return (
-        f"unlabelled; all {count} outgoing transfer(s) go to one exchange wallet "
-        "(a swept deposit address)"
+    """Why an unlabelled address is taken for a deposit address (the trace's evidence adds
+    the sweep and the wallet: ``swept_to``)."""
+    sent = (
+        "its one outgoing transfer goes to an exchange wallet"
+        if count == 1
+        else f"all its {count} outgoing transfers go to one exchange wallet"
     )
+    return f"exchange deposit address (sweep heuristic): unlabelled, and {sent}"
 
 
 def _member_mask(size: int, members: I64) -> npt.NDArray[np.bool_]:
@@ -581,7 +581,7 @@ def _swept_mask(
     exchange_nodes: I64,
     is_exchange: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[npt.NDArray[np.bool_], I64]:
-    """(swept, out-degree) per node: ``_swept_to_exchanges``' rule (``_kernels.swept``).
+    """(swept, out-degree) per node: the deposit-address rule (``_kernels.swept``).
     ``is_exchange``: ``exchange_nodes`` as a mask over dense ids, for callers that test many
     batches (else it is built here)."""
     from sanctionwatch.trace import _kernels as kern

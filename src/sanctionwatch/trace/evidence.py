@@ -74,16 +74,22 @@ def assemble(
     # here on: the paths' other transfers, usually none, are read after them
     from sanctionwatch.trace import _kernels as kern
 
+    ends = {d for tr in main.values() for d in (*tr.terminal, *tr.continued_at)}
+    for lk in run.links:
+        ends.add(int(index.src([lk.entry.position])[0]))
+    # a swept deposit address among the terminals: its sweep (the transfer and the wallet
+    # that tell which exchange to ask), read with the edges (the same row groups), not a node
+    sweeps = _sweeps(index, main, [d for d in inferred_all if d in ends])
     tx_con = con.cursor()
-    asked = np.sort(np.fromiter(positions, dtype=np.int64, count=len(positions)))
+    swept_asked = set(sweeps.values()) - positions
+    asked = np.sort(
+        np.fromiter([*positions, *swept_asked], np.int64, len(positions) + len(swept_asked))
+    )
     pending_tx = kern.background(read_transactions, tx_con, index, asked)
     seed_dense = index.dense(seed_ids)
     dense_parts = [_keys(tr.tainted_in) for tr in main.values()]
     dense_parts += [_keys(tr.held_at) for tr in main.values()]
     dense_parts.append(seed_dense[seed_dense >= 0].astype(np.int64))
-    ends = {d for tr in main.values() for d in (*tr.terminal, *tr.continued_at)}
-    for lk in run.links:
-        ends.add(int(index.src([lk.entry.position])[0]))
     # dense -> earliest first tainted inflow, any asset (for the paths; a flood trace has
     # no ends)
     first = _first_inflows(index, main) if ends else {}
@@ -107,10 +113,14 @@ def assemble(
                 paths[d] = _path(index, first_m, hop_all, d, legs_m)
                 if d in extra:
                     path_model[d] = m
+            sweeps.update(_sweeps(index, runs[m].traces, [d for d in inferred_all if d in extra]))
     on_paths_only = sorted(
         ({p for path in paths.values() for p in path} | leg_deposits) - positions
     )
+    # read after the edges: the paths' other transfers and the sweeps not read with them
+    later = sorted({*on_paths_only, *sweeps.values()} - positions - swept_asked)
     positions.update(on_paths_only)
+    wallet_ids = index.ids[index.dst[list(sweeps.values())]].astype(np.int64).tolist()
     if positions:
         at = np.fromiter(positions, dtype=np.int64, count=len(positions))
         dense_parts += [index.key[at] >> 32, index.dst[at].astype(np.int64)]
@@ -118,13 +128,13 @@ def assemble(
     ordered = at_ordered.tolist()
     store_ids = index.ids[at_ordered].astype(np.int64).tolist()
     # (chain, address) of each node in the nodes' order, and of the seeds
-    book = read_addresses(con, [*store_ids, *seed_ids])
+    book = read_addresses(con, [*store_ids, *seed_ids, *wallet_ids])
 
     def located_ids(ids: list[int]) -> list[tuple[str, str]]:
         """(chain, address) of store ids, ("?", "?") for an id not in the store."""
         return list(zip(*book.columns(ids, "?"), strict=True))
 
-    labels = categories_of_ids(con, store_ids)
+    labels = categories_of_ids(con, [*store_ids, *wallet_ids])
     asset_rows = con.execute("SELECT id, symbol, asset, decimals, chain FROM assets").fetchall()
     used = {a for mrun in runs.values() for a in mrun.traces}
     chains_of: dict[str, set[str]] = {}
@@ -234,7 +244,7 @@ def assemble(
     wanted = [*tainted_at, *on_paths]
     stage = _tainted_stages(index, tainted_at, labels_of, main, stopped_all, link_at)
     try:
-        tx = pending_tx.result().joined(read_transactions(tx_con, index, on_paths_only))
+        tx = pending_tx.result().joined(read_transactions(tx_con, index, later))
     finally:
         tx_con.close()
     built = dict(
@@ -267,6 +277,16 @@ def assemble(
         index.src(at_edges).astype(np.int64),
         index.dst[at_edges].astype(np.int64),
     )
+    swept_to = {
+        d: _sweep_fields(
+            p,
+            located(int(index.dst[p])),
+            labels.get(int(index.ids[index.dst[p]])),
+            symbol(int(index.asset[p])),
+            tx,
+        )
+        for d, p in sweeps.items()
+    }
     terminals: list[dict[str, Any]] = []
     by_category: dict[str, dict[str, float]] = {}
     through: dict[str, dict[str, float]] = {}
@@ -290,7 +310,8 @@ def assemble(
                 "asset": symbol(a),
                 "tainted_amount": amount,
                 "continued": continued,
-                "evidence": inferred_all.get(d),
+                "evidence": _with_sweep(inferred_all.get(d), swept_to.get(d)),
+                **({"swept_to": swept_to[d]} if d in swept_to else {}),
                 "path": [dict(built[p]) for p in paths.get(d, [])],
             }
             if d in path_model:  # its path's taint is that model's (the primary's is 0)
@@ -416,6 +437,61 @@ def _other_models_rows(
                     best[d, continued] = max(best.get((d, continued), 0.0), amount)
     ordered = sorted(best.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1]))
     return [(d, 0.0, continued) for (d, continued), _ in ordered]
+
+
+def _sweeps(
+    index: TraceIndex, traces: dict[int, AssetTrace], deposits: list[int]
+) -> dict[int, int]:
+    """dense -> the index position of the sweep that shows a deposit address for what it is:
+    its first outgoing transfer at or after its first tainted inflow (of any asset of
+    ``traces``: the exchange swept the stolen deposit), else its last one before."""
+    if not deposits:
+        return {}
+    nodes = np.asarray(sorted(deposits), dtype=np.int64)
+    since = np.zeros(len(nodes), dtype=np.int64)
+    for k, d in enumerate(nodes.tolist()):
+        firsts = [tr.first_edge[d] for tr in traces.values() if d in tr.first_edge]
+        if firsts:
+            since[k] = index.t(firsts).min()
+    lo, hi = index.out_ranges(nodes, since)
+    start = index.out_offsets[nodes].astype(np.int64)
+    at = np.where(lo < hi, lo, hi - 1)
+    return {
+        d: int(p)
+        for d, p, s in zip(nodes.tolist(), at.tolist(), start.tolist(), strict=True)
+        if p >= s  # (a swept address sent at least one transfer: always)
+    }
+
+
+def _sweep_fields(
+    position: int,
+    wallet: tuple[str, str],
+    label: dict[str, Any] | None,
+    asset: str,
+    tx: Transactions,
+) -> dict[str, Any]:
+    """A swept deposit terminal's ``swept_to``: the exchange wallet it sends to, the
+    wallet's label with its source, and the sweep transfer (its store key and time)."""
+    _, (tx_hash, amount, when, pos, kind) = tx.gather(np.array([position], dtype=np.int64))
+    return {
+        "address": wallet[1],
+        "chain": wallet[0],
+        **label_fields(label),
+        "tx_hash": tx_hash[0],
+        "kind": kind[0],
+        "position": pos[0],
+        "asset": asset,
+        "amount": amount[0],
+        "block_time": when[0],
+    }
+
+
+def _with_sweep(why: str | None, sweep: dict[str, Any] | None) -> str | None:
+    """A deposit address's evidence with its sweep named (the UTXO tracer's words)."""
+    if why is None or sweep is None:
+        return why
+    to = f"{sweep['label'] or 'exchange'} {sweep['address']}"
+    return f"{why}, e.g. sweep {sweep['tx_hash']} to {to}"
 
 
 def _first_inflows(index: TraceIndex, main: dict[int, AssetTrace]) -> dict[int, int]:

@@ -322,6 +322,7 @@ class UtxoTerminal:
     evidence: str
     path: list[UtxoEdge]  # first tainted arrival, back to the injection (earliest first)
     after_coinjoin: float = 0.0  # part of ``tainted`` that passed a CoinJoin
+    swept_to: dict[str, Any] | None = None  # a deposit address: its sweep and hot wallet
 
 
 @dataclass(slots=True)
@@ -451,6 +452,7 @@ class UtxoTrace:
                 "continued": False,
                 "evidence": info.evidence,
                 "after_coinjoin": info.after_coinjoin,
+                **({"swept_to": info.swept_to} if info.swept_to else {}),
                 "path": [edge(e) for e in info.path],
             }
             for i, info in sorted(self.terminal_info.items(), key=lambda kv: -kv[1].tainted)
@@ -964,7 +966,9 @@ def _evidence(
     deposit_ids = {a for a in result.terminals if a in sweep_of}
     needed = set(o_tx.tolist()) | {sweep_of[a] for a in deposit_ids}
     txid = _txids(store, index, sorted(needed))
-    terminal_why = _terminal_reasons(store, index, roles, result, sweep_of, txid, decimals, sym)
+    terminal_why, swept_to = _terminal_reasons(
+        store, index, roles, result, sweep_of, txid, decimals, sym
+    )
     # stages of the traced transactions that carried taint
     hot_tx = np.flatnonzero(sim.pool > 0)
     exchange_ids = {a for a, (c, _) in terminal_why.items() if c == EXCHANGE}
@@ -1067,7 +1071,7 @@ def _evidence(
         if mixed > 0:
             share = mixed / result.terminals[a]
             text += f"; {share:.0%} of the taint passed a CoinJoin (model-dependent)"
-        info = UtxoTerminal(a, category, result.terminals[a], text, path, mixed)
+        info = UtxoTerminal(a, category, result.terminals[a], text, path, mixed, swept_to.get(a))
         result.terminal_info[a] = info
     for lt, (stage, why) in stages.items():
         result.tx_stages[txid.get(int(sim.tx[lt]), "?")] = (stage, why)
@@ -1161,8 +1165,10 @@ def _terminal_reasons(
     txid: dict[int, str],
     decimals: int,
     sym: str,
-) -> dict[int, tuple[str, str]]:
-    """Address id -> (terminal category, evidence) for every terminal of the trace."""
+) -> tuple[dict[int, tuple[str, str]], dict[int, dict[str, Any]]]:
+    """Address id -> (terminal category, evidence) for every terminal of the trace; and for
+    each deposit address (sweep heuristic), its ``swept_to``: the sweep transaction and the
+    hot wallet it pays (a labelled one first), as a trace's account-model terminals say it."""
     terminals = list(result.terminals)
     dense = index.dense(terminals).tolist()
     role = {
@@ -1177,15 +1183,16 @@ def _terminal_reasons(
     hubs = [a for a in terminals if role[a] not in (STOP, DEPOSIT)]
     wanted = sorted({h for hot in hot_of.values() for h in hot} | set(hubs))
     known = {
-        int(i): (str(text), c, lab)
-        for i, text, c, lab in store.con.execute(
-            "SELECT a.id, a.address, c.category, c.label FROM addresses a "
-            "LEFT JOIN address_categories c ON c.address_id = a.id "
+        int(i): (str(text), c, lab, source, confidence)
+        for i, text, c, lab, source, confidence in store.con.execute(
+            "SELECT a.id, a.address, c.category, c.label, c.source, c.confidence "
+            "FROM addresses a LEFT JOIN address_categories c ON c.address_id = a.id "
             "WHERE a.id IN (SELECT unnest(?::BIGINT[]))",
             [wanted],
         ).fetchall()
     }
     reasons: dict[int, tuple[str, str]] = {}
+    sweeps: dict[int, dict[str, Any]] = {}
     for a, d in zip(terminals, dense, strict=True):
         if role[a] == STOP:
             category = roles.category[d]
@@ -1202,14 +1209,30 @@ def _terminal_reasons(
                 f"only exchange addresses, e.g. sweep {txid.get(tx, '?')} of "
                 f"{_amount(swept, decimals)} {sym} to {to}",
             )
+            wallets = sorted(
+                (h for h in hot_of[a] if h in known), key=lambda h: known[h][2] is None
+            )
+            if wallets:
+                text, _, lab, source, confidence = known[wallets[0]]
+                sweeps[a] = {
+                    "address": text,
+                    "chain": index.chain,
+                    "label": lab,
+                    "label_source": source,
+                    "label_confidence": confidence,
+                    "tx_hash": txid.get(tx),
+                    "asset": sym,
+                    "amount": str(swept),
+                    "block_time": datetime.fromtimestamp(int(index.tx_time[tx]), UTC).isoformat(),
+                }
         else:
-            category = known.get(a, ("", None, None))[1]
+            category = known.get(a, ("", None, None, None, None))[1]
             degree = int(index.degree[d])
             reasons[a] = (
                 UNLABELED_HUB if category is None else f"hub:{category}",
                 f"{category or 'unlabelled'} hub ({degree} outputs received and spent)",
             )
-    return reasons
+    return reasons, sweeps
 
 
 def _tx_stages(

@@ -193,3 +193,29 @@ def test_layered_layout_orders_by_neighbours() -> None:
     assert layout.position["s"][1] < layout.position["x"][1]
     assert layout.position["a"][1] < layout.position["b"][1]  # follows its parent, not rank
     assert layout.position["a"][0] > layout.position["s"][0]
+
+
+def test_swept_deposit_names_its_exchange(example: dict[str, Any]) -> None:
+    terminal = example["terminals"][0]
+    terminal.update(label=None, label_source=None, label_confidence=None)
+    terminal["evidence"] = "exchange deposit address (sweep heuristic): <unlabelled>"
+    terminal["swept_to"] = {
+        "address": "0x" + "ab" * 20,
+        "chain": "ethereum",
+        "label": 'Kumo "hot" wallet',
+        "label_source": "https://example.org/pack",
+        "label_confidence": "heuristic",
+        "tx_hash": "0x" + "cd" * 32,
+        "asset": "ETH",
+        "amount": "1",
+        "block_time": "2025-03-01T00:00:00+00:00",
+    }
+    text, checker = _page(example)
+    assert checker.errors == []
+    assert "exchange deposit address (sweep heuristic): &lt;unlabelled&gt;" in text
+    cells = [a.get("title") or "" for tag, a in checker.tags if tag == "td"]
+    (title,) = (t for t in cells if t.startswith("swept to"))
+    assert title == (
+        f'swept to Kumo "hot" wallet {"0x" + "ab" * 20} in {"0x" + "cd" * 32} at '
+        "2025-03-01T00:00:00+00:00; the wallet's label: source https://example.org/pack"
+    )

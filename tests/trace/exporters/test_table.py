@@ -41,4 +41,22 @@ def test_table_does_not_read_labels_as_markup(example: dict[str, Any]) -> None:
 def test_table_of_empty_trace(empty: dict[str, Any]) -> None:
     text = export(empty, "table")
     assert text is not None
-    assert "Terminals (0)" in text
+    assert "Nothing traced: no value to follow" in text
+    assert "Terminals" not in text  # no empty tables
+    assert "0 addresses, 0 transfers, 0 terminals" in text
+
+
+def test_table_counts_in_the_singular(example: dict[str, Any]) -> None:
+    example["terminals"] = example["terminals"][:1]
+    text = export(example, "table")
+    assert text is not None
+    assert ", 1 terminal;" in text or text.rstrip().endswith(", 1 terminal")
+
+
+def test_table_says_why_an_unlabelled_terminal_is_one(example: dict[str, Any]) -> None:
+    terminal = example["terminals"][0]
+    terminal["label"] = None
+    terminal["evidence"] = "swept deposit"
+    text = export(example, "table")
+    assert text is not None
+    assert "swept deposit" in text

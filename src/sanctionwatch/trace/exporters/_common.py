@@ -165,6 +165,12 @@ def terminal_category(terminal: Mapping[str, Any]) -> str:
     return f"{category} (continued)" if terminal.get("continued") else category
 
 
+def terminal_label(terminal: Mapping[str, Any]) -> str:
+    """A terminal's label; for an unlabelled one, why it is a terminal (e.g. an inferred
+    exchange deposit address), so no row reads as a category without a reason."""
+    return str(terminal.get("label") or terminal.get("evidence") or "")
+
+
 #: The accounting columns of ``summary.assets[asset][model]`` in display order.
 _ACCOUNT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("source", "source"),

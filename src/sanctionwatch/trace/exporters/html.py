@@ -45,6 +45,7 @@ from sanctionwatch.trace.exporters._common import (
     show,
     stage_name,
     terminal_category,
+    terminal_label,
     unit_name,
     whole_float,
     with_edge_chains,
@@ -588,13 +589,20 @@ def _legend(nodes: list[GraphNode], assets: list[str], colour: dict[str, str]) -
 
 # -- tables --------------------------------------------------------------------------
 def _label_cell(terminal: dict[str, Any]) -> str:
-    """The terminal's label, its source and confidence on hover."""
-    label = str(terminal.get("label") or "")
+    """The terminal's label (unlabelled: why it is a terminal), its source and confidence
+    on hover."""
+    label = terminal_label(terminal)
     about = "; ".join(
         f"{name} {terminal[key]}"
         for name, key in (("source", "label_source"), ("confidence", "label_confidence"))
         if terminal.get(key)
     )
+    sweep = terminal.get("swept_to")
+    if sweep:  # the wallet that names the exchange, and the wallet's own label source
+        wallet = " ".join(str(v) for v in (sweep.get("label"), sweep.get("address")) if v)
+        about = f"swept to {wallet} in {sweep.get('tx_hash')} at {sweep.get('block_time')}"
+        if sweep.get("label_source"):
+            about += f"; the wallet's label: source {sweep['label_source']}"
     title = f' title="{escape(about)}"' if about else ""
     return f"<td{title}>{escape(label)}</td>"
 

@@ -21,6 +21,7 @@ from sanctionwatch.trace.exporters._common import (
     show,
     stage_name,
     terminal_category,
+    terminal_label,
     unit_name,
 )
 
@@ -49,6 +50,10 @@ def write(result: dict[str, Any], stream: TextIO) -> None:
 
 def _parts(result: dict[str, Any]) -> list[Text | Table]:
     parts: list[Text | Table] = [_heading(result)]
+    if not accounting(result)[1]:  # no asset had value to follow: empty tables say nothing
+        parts.append(Text("Nothing traced: no value to follow (see --since and --asset)."))
+        parts.append(_footer(result))
+        return parts
     parts.append(_assets(result))
     parts.append(_terminals(result))
     count = len(result.get("terminals") or [])
@@ -131,7 +136,7 @@ def _terminals(result: dict[str, Any]) -> Table:
             Text(str(terminal.get("address"))),
             Text(str(terminal.get("chain"))),
             Text(terminal_category(terminal)),
-            Text(str(terminal.get("label") or "")),
+            Text(terminal_label(terminal), style="" if terminal.get("label") else "dim"),
             Text(show(result, terminal.get("tainted_amount"), asset)),
             Text(asset),
         ]
@@ -176,11 +181,17 @@ def _confidence(value: Any) -> str:
 def _footer(result: dict[str, Any]) -> Text:
     summary = result.get("summary") or {}
     text = Text(
-        f"{len(result.get('nodes') or [])} addresses, {len(result.get('edges') or [])} "
-        f"transfers, {len(result.get('terminals') or [])} terminals",
+        f"{_count(result, 'nodes', 'address', 'addresses')}, "
+        f"{_count(result, 'edges', 'transfer', 'transfers')}, "
+        f"{_count(result, 'terminals', 'terminal', 'terminals')}",
         style="dim",
     )
     seconds = summary.get("seconds")
     if isinstance(seconds, int | float):
         text.append(f"; traced in {seconds:.2f} s")
     return text
+
+
+def _count(result: dict[str, Any], key: str, one: str, many: str) -> str:
+    n = len(result.get(key) or [])
+    return f"{n:,} {one if n == 1 else many}"
