@@ -60,3 +60,12 @@ def test_table_says_why_an_unlabelled_terminal_is_one(example: dict[str, Any]) -
     text = export(example, "table")
     assert text is not None
     assert "swept deposit" in text
+
+
+def test_table_of_a_trace_with_no_source(empty: dict[str, Any]) -> None:
+    # an asset the seeds never received (--asset): a row of zeros is still nothing traced
+    zeros = {"source": 0.0, "traced": 0.0, "terminals": 0.0, "untraced": {"held": 0.0}}
+    empty["summary"]["assets"] = {"USDT": {"haircut": zeros}}
+    text = export(empty, "table")
+    assert text is not None
+    assert "Nothing traced: no value to follow" in text
