@@ -482,7 +482,7 @@ def _sweep_fields(
         "position": pos[0],
         "asset": asset,
         "amount": amount[0],
-        "block_time": when[0],
+        "block_time": when[0] or NO_TIME,  # (as an edge the store no longer holds)
     }
 
 
