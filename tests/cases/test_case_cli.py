@@ -64,3 +64,25 @@ def test_missing_record_file_is_refused_when_added(tmp_path: Path) -> None:
         runner.invoke(app, [*db, "case", "show", case_id, "--format", "json"]).stdout
     )
     assert shown["items"][0] == {**shown["items"][0], "kind": "records", "value": str(present)}
+
+
+def test_run_lines_show_each_kind_counts() -> None:
+    from sanctionwatch.cli.case import _short
+
+    exposure = {
+        "kind": "exposure",
+        "summary": {
+            "addresses": 3,
+            "exposed": 2,
+            "by_category": {"sanctioned": 1, "theft": 0, "mixer": 2},
+            "not_in_store": 1,
+        },
+    }
+    assert _short(exposure) == (
+        "addresses 3, exposed 2, not_in_store 1, exposed to sanctioned 1, mixer 2"
+    )
+    itw = {"kind": "itw", "summary": {"records": 1200, "networks": 4, "flagged_networks": 1}}
+    assert _short(itw) == "records 1,200, networks 4, flagged_networks 1"
+    assert _short({"kind": "trace", "message": "the case has no addresses"}) == (
+        "the case has no addresses"
+    )

@@ -170,12 +170,39 @@ def run(
     )
 
 
+#: The counts a run's summary line shows, in this order (each kind has some of them).
+SHORT_KEYS = (
+    "total_usd",
+    "count",
+    "nodes",
+    "edges",
+    "terminals",
+    "links",
+    "records",
+    "rejected_rows",
+    "networks",
+    "flagged_networks",
+    "flagged_records",
+    "names",
+    "matches",
+    "addresses",
+    "flagged",
+    "exposed",
+    "not_in_store",
+)
+
+
 def _short(run: dict[str, Any]) -> str:
     if run.get("message"):
         return str(run["message"])
     summary = run.get("summary") or {}
-    keys = ("total_usd", "count", "nodes", "edges", "terminals", "names", "matches", "flagged")
-    return ", ".join(f"{k} {summary[k]:,}" for k in keys if isinstance(summary.get(k), int))
+    parts = [f"{k} {summary[k]:,}" for k in SHORT_KEYS if isinstance(summary.get(k), int)]
+    if run.get("kind") == "exposure":  # addresses exposed per category (the non-zero ones)
+        counts = summary.get("by_category") or {}
+        named = [f"{c} {n:,}" for c, n in counts.items() if isinstance(n, int) and n]
+        if named:
+            parts.append("exposed to " + ", ".join(named))
+    return ", ".join(parts)
 
 
 @app.command("show")
