@@ -30,6 +30,12 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     # the trace step: where the value went, the ground-truth recall, the offline HTML view
     assert "where the stolen value ended" in first.output
     assert "value moved by laundering stage" in first.output
+    # by named service: a labelled one, and a deposit address named by the wallet it
+    # sweeps to (the scenario's exchanges sweep their deposit addresses)
+    services = first.output[first.output.index("where it ended, by service") :]
+    services = services[: services.index("value moved by laundering stage")]
+    assert re.search(r"│ (otc|exchange|sanctioned): \w", services), services
+    assert "deposit address swept to" in services, services
     recall = re.search(r"ground truth: ([\d,]+) of the ([\d,]+) laundering", first.output)
     assert recall is not None, first.output
     found, wanted = (int(g.replace(",", "")) for g in recall.groups())

@@ -101,11 +101,16 @@ def step_stats(ctx: DemoContext) -> None:
     print_summary(store_summary(ctx.store), OutputFormat.table)
 
 
+#: Services listed per asset in the demo's "by service" table (the rest summed in one row).
+TOP_SERVICES = 4
+
+
 def step_trace(ctx: DemoContext) -> None:
     """Trace the scenario's theft under every model; print where it went; write the HTML."""
     import json
 
     from sanctionwatch.cli.output import print_table
+    from sanctionwatch.trace.ended import ended_terminals, service_name
     from sanctionwatch.trace.engine import trace
     from sanctionwatch.trace.exporters import export
     from sanctionwatch.trace.index import TraceIndex
@@ -151,6 +156,26 @@ def step_trace(ctx: DemoContext) -> None:
     print_table(
         "where the stolen value ended (haircut, and the range over all models)",
         ["destination", "asset", "haircut", "min", "max"],
+        rows,
+    )
+    # the same value by named service, the largest per asset: who a freeze request goes to
+    by_service: dict[str, dict[str, tuple[float, int]]] = {}
+    for t in ended_terminals(data):
+        services = by_service.setdefault(t["asset"], {})
+        amount, count = services.get(service_name(t), (0.0, 0))
+        services[service_name(t)] = (amount + t["tainted_amount"], count + 1)
+    rows = []
+    for asset in data["summary"]["assets"]:
+        ranked = sorted((by_service.get(asset) or {}).items(), key=lambda kv: -kv[1][0])
+        rows += [[name, asset, whole(asset, v), f"{n:,}"] for name, (v, n) in ranked[:TOP_SERVICES]]
+        rest = ranked[TOP_SERVICES:]
+        if rest:
+            rows.append([f"... {len(rest)} more services", asset,
+                         whole(asset, sum(v for _, (v, _) in rest)),
+                         f"{sum(n for _, (_, n) in rest):,}"])  # fmt: skip
+    print_table(
+        "where it ended, by service (haircut; who to ask to freeze)",
+        ["service", "asset", "haircut", "addresses"],
         rows,
     )
     stages = data["summary"]["by_stage"]

@@ -17,7 +17,7 @@ from typing import Any
 from sanctionwatch.incidents.catalog import Catalog, Incident, load_catalog, select
 from sanctionwatch.incidents.summary import summarize
 from sanctionwatch.report.sankey import Flow
-from sanctionwatch.trace.ended import ended_terminals
+from sanctionwatch.trace.ended import ended_terminals, service_name
 
 #: Terminal categories where funds can be frozen or questioned (who to ask).
 OFF_RAMPS = ("exchange", "otc", "payment_service", "exchange_deposit", "bridge", "cross_chain_swap")
@@ -176,20 +176,6 @@ def whole(result: dict[str, Any], asset: Any, amount: Any) -> float:
     info = ((result.get("summary") or {}).get("asset_info") or {}).get(str(asset)) or {}
     decimals = int(info.get("decimals") or 0)
     return float(amount or 0.0) / float(10**decimals)
-
-
-def service_name(terminal: dict[str, Any]) -> str:
-    """Where a terminal's value ended, to name in a report: its category and label; an
-    unlabelled deposit address found by the sweep heuristic, by the wallet it sweeps to
-    (which exchange to ask)."""
-    where = str(terminal.get("category") or "?")
-    if terminal.get("label"):
-        return f"{where}: {terminal['label']}"
-    sweep = terminal.get("swept_to")
-    if sweep:
-        wallet = sweep.get("label") or sweep.get("address")
-        return f"{where}: deposit address swept to {wallet}"
-    return where
 
 
 def _trace_parts(data: ReportData, run: dict[str, Any]) -> None:

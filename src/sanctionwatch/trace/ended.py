@@ -1,5 +1,5 @@
 """Where the traced value ended, read from a trace result's JSON (``TraceResult.to_dict``):
-the view that case summaries and reports give (light: no engine import)."""
+the view that case summaries, reports and the demo give (light: no engine import)."""
 
 from __future__ import annotations
 
@@ -16,3 +16,17 @@ def ended_terminals(result: Mapping[str, Any]) -> list[dict[str, Any]]:
         for t in result.get("terminals") or []
         if not t.get("continued") and float(t.get("tainted_amount") or 0.0) > 0.0
     ]
+
+
+def service_name(terminal: Mapping[str, Any]) -> str:
+    """Where a terminal's value ended, to name in a report: its category and label; an
+    unlabelled deposit address found by the sweep heuristic, by the wallet it sweeps to
+    (which exchange to ask)."""
+    where = str(terminal.get("category") or "?")
+    if terminal.get("label"):
+        return f"{where}: {terminal['label']}"
+    sweep = terminal.get("swept_to")
+    if sweep:
+        wallet = sweep.get("label") or sweep.get("address")
+        return f"{where}: deposit address swept to {wallet}"
+    return where
