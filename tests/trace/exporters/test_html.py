@@ -198,7 +198,7 @@ def test_layered_layout_orders_by_neighbours() -> None:
 def test_swept_deposit_names_its_exchange(example: dict[str, Any]) -> None:
     terminal = example["terminals"][0]
     terminal.update(label=None, label_source=None, label_confidence=None)
-    terminal["evidence"] = "exchange deposit address (sweep heuristic): <unlabelled>"
+    terminal["evidence"] = "exchange deposit address (sweep heuristic): <unlabelled>, e.g. sweep X"
     terminal["swept_to"] = {
         "address": "0x" + "ab" * 20,
         "chain": "ethereum",
@@ -212,10 +212,10 @@ def test_swept_deposit_names_its_exchange(example: dict[str, Any]) -> None:
     }
     text, checker = _page(example)
     assert checker.errors == []
-    assert "exchange deposit address (sweep heuristic): &lt;unlabelled&gt;" in text
+    assert "(unlabelled) deposit address swept to Kumo &quot;hot&quot; wallet" in text
     cells = [a.get("title") or "" for tag, a in checker.tags if tag == "td"]
-    (title,) = (t for t in cells if t.startswith("swept to"))
+    (title,) = (t for t in cells if t.startswith("exchange deposit address"))
     assert title == (
-        f'swept to Kumo "hot" wallet {"0x" + "ab" * 20} in {"0x" + "cd" * 32} at '
-        "2025-03-01T00:00:00+00:00; the wallet's label: source https://example.org/pack"
+        "exchange deposit address (sweep heuristic): <unlabelled>, e.g. sweep X; "
+        "the wallet's label: source https://example.org/pack"
     )

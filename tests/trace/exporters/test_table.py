@@ -60,6 +60,11 @@ def test_table_says_why_an_unlabelled_terminal_is_one(example: dict[str, Any]) -
     text = export(example, "table")
     assert text is not None
     assert "swept deposit" in text
+    terminal["swept_to"] = {"address": "0x" + "ab" * 20, "label": "Kumo hot wallet"}
+    text = export(example, "table")
+    assert text is not None
+    assert "(unlabelled) deposit" in text
+    assert "swept deposit" not in text  # the rule's words are in the JSON's evidence
 
 
 def test_table_of_a_trace_with_no_source(empty: dict[str, Any]) -> None:

@@ -166,9 +166,15 @@ def terminal_category(terminal: Mapping[str, Any]) -> str:
 
 
 def terminal_label(terminal: Mapping[str, Any]) -> str:
-    """A terminal's label; for an unlabelled one, why it is a terminal (e.g. an inferred
-    exchange deposit address), so no row reads as a category without a reason."""
-    return str(terminal.get("label") or terminal.get("evidence") or "")
+    """A terminal's label; for an unlabelled one, why it is a terminal, so no row reads as a
+    category without a reason: a deposit address by the wallet it sweeps to (its
+    ``evidence`` gives the rule and the sweep), else its evidence."""
+    if terminal.get("label"):
+        return str(terminal["label"])
+    sweep = terminal.get("swept_to")
+    if sweep:
+        return f"(unlabelled) deposit address swept to {sweep.get('label') or sweep.get('address')}"
+    return str(terminal.get("evidence") or "")
 
 
 #: The accounting columns of ``summary.assets[asset][model]`` in display order.

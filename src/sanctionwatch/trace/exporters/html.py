@@ -598,9 +598,8 @@ def _label_cell(terminal: dict[str, Any]) -> str:
         if terminal.get(key)
     )
     sweep = terminal.get("swept_to")
-    if sweep:  # the wallet that names the exchange, and the wallet's own label source
-        wallet = " ".join(str(v) for v in (sweep.get("label"), sweep.get("address")) if v)
-        about = f"swept to {wallet} in {sweep.get('tx_hash')} at {sweep.get('block_time')}"
+    if sweep:  # the rule and the sweep, and the source of the wallet's label
+        about = str(terminal.get("evidence") or "")
         if sweep.get("label_source"):
             about += f"; the wallet's label: source {sweep['label_source']}"
     title = f' title="{escape(about)}"' if about else ""
