@@ -61,6 +61,8 @@ def test_traces_follow_the_trace_schema(scenario: tuple[Path, dict[str, Any]]) -
     assert {e["chain"] for e in every["edges"]} >= {"ethereum", "bitcoin"}
     assert every["links"]
     assert all("range" in t for t in every["terminals"])
+    # and swept deposit addresses (the sweep heuristic) on both chain models
+    assert {t["chain"] for t in every["terminals"] if "swept_to" in t} >= {"ethereum", "bitcoin"}
     runs = {
         "all": every,
         "one asset, no links": output(db, *common, "--asset", "ETH", "--no-links"),
