@@ -543,11 +543,12 @@ def _reach_inferred(
 
 
 def _hot_wallets(index: TraceIndex, exchange: list[int]) -> I64:
-    """Exchange wallets that are not themselves swept: a labelled deposit address sends all
-    it gets to exchange wallets (often to several hot wallets of its exchange), and must
-    not make its own payers look like deposits: a sweep goes to a hot wallet, a payment to
-    a deposit address is a user's. (A cold wallet, paid by hot wallets and paying them, is
-    left out too: unlabelled addresses do not pay into it.)"""
+    """The labelled exchange addresses a sweep may go to: those that do not send everything
+    to exchange addresses. A labelled deposit address sends all it gets to exchange wallets
+    (often to several hot wallets of its exchange), and must not make its own payers look
+    like deposits: a sweep goes to a hot wallet, a payment to a deposit address is a
+    user's. (A cold wallet, paid by hot wallets and paying them, is left out too:
+    unlabelled addresses do not pay into it.)"""
     from sanctionwatch.trace import _kernels as kern
 
     wallets = np.array(sorted(exchange), dtype=np.int64)
