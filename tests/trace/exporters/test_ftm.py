@@ -81,6 +81,13 @@ def test_wallet_properties(example: dict[str, Any]) -> None:
         "label source: https://example.org/sanctionwatch-fixture, forensic_investigation"
         in (seed["notes"][0])
     )
+    # an unlabelled terminal's wallet says why it is one
+    (deposit,) = (
+        e["properties"]
+        for e in _lines(example)
+        if e["properties"].get("publicKey") == ["0x4be8c2d1a6f3e5b7c9d0e2f4a6b8c0d2e4f6a8b0"]
+    )
+    assert "swept to a labelled exchange hot wallet within 2 hours" in deposit["notes"][0]
 
 
 def test_repeated_transfer_in_one_transaction_gets_its_own_id(example: dict[str, Any]) -> None:

@@ -56,6 +56,12 @@ def test_graphml_reads_in_networkx(example: dict[str, Any], tmp_path: Any) -> No
     assert weights[-1] == pytest.approx(1000.0)
     kinds = [d["kind"] for _, _, d in graph.edges(data=True)]
     assert kinds.count("link") == 1
+    # an unlabelled terminal says why it is one
+    deposit = graph.nodes["ethereum:0x4be8c2d1a6f3e5b7c9d0e2f4a6b8c0d2e4f6a8b0"]
+    assert deposit["evidence"] == (
+        "deposit address: swept to a labelled exchange hot wallet within 2 hours"
+    )
+    assert "evidence" not in seed
 
 
 def test_graphml_keeps_parallel_edges(example: dict[str, Any], tmp_path: Any) -> None:

@@ -230,6 +230,7 @@ class GraphNode:
     seed: bool
     terminal: bool
     listed: bool  # False: only an endpoint of an edge (e.g. the sender of source value)
+    evidence: str | None = None  # a terminal's: why an unlabelled address is one
 
 
 def graph_nodes(result: Mapping[str, Any]) -> list[GraphNode]:
@@ -240,9 +241,12 @@ def graph_nodes(result: Mapping[str, Any]) -> list[GraphNode]:
     """
     seeds = {node_key(s.get("chain"), s.get("address")) for s in result.get("seeds") or []}
     terminal_category: dict[str, str] = {}
+    evidence: dict[str, str] = {}
     for terminal in result.get("terminals") or []:
         key = node_key(terminal.get("chain"), terminal.get("address"))
         terminal_category.setdefault(key, str(terminal.get("category") or ""))
+        if terminal.get("evidence"):
+            evidence.setdefault(key, str(terminal["evidence"]))
     out: dict[str, GraphNode] = {}
     for node in result.get("nodes") or []:
         key = node_key(node.get("chain"), node.get("address"))
@@ -251,7 +255,13 @@ def graph_nodes(result: Mapping[str, Any]) -> list[GraphNode]:
         labels = node.get("labels") or {}
         category = labels.get("category") or terminal_category.get(key) or None
         out[key] = GraphNode(
-            key, dict(node), category, key in seeds, key in terminal_category, listed=True
+            key,
+            dict(node),
+            category,
+            key in seeds,
+            key in terminal_category,
+            listed=True,
+            evidence=evidence.get(key),
         )
     extra: dict[str, dict[str, Any]] = {}
     for edge in result.get("edges") or []:
@@ -281,6 +291,7 @@ def graph_nodes(result: Mapping[str, Any]) -> list[GraphNode]:
             key in seeds,
             key in terminal_category,
             listed=False,
+            evidence=evidence.get(key),
         )
     return list(out.values())
 

@@ -6,7 +6,7 @@
   assets of its chain, else the chain), ``name`` (the label), ``summary`` (category and
   label), ``keywords`` (categories, stage, ``seed``/``terminal``), ``topics`` (``sanction``,
   ``crime.theft``, ``crime.fraud``, ``asset.frozen`` where the category or stage says so),
-  ``notes`` (hop and tainted amounts in whole units).
+  ``notes`` (hop, a terminal's evidence, and tainted amounts in whole units).
 - ``Payment`` per edge: ``payer``/``beneficiary`` (wallet ids), ``amount`` (exact, whole
   units), ``currency`` (the asset), ``date`` (block time, UTC), ``transactionNumber`` (tx
   hash), ``purpose`` (the stage), ``summary`` (tainted amount and share, hop, link),
@@ -119,6 +119,8 @@ def _wallet(result: dict[str, Any], node: GraphNode) -> EntityProxy:
     entity.add("keywords", keywords)
     entity.add("topics", [TOPICS[c] for c in [*categories, str(stage)] if c in TOPICS])
     notes = [f"hop {data.get('hop')}"]
+    if node.evidence:  # an unlabelled terminal: why it is one (e.g. an exchange deposit)
+        notes.append(str(node.evidence))
     if labels.get("source"):  # the list entry or pack the label comes from
         confidence = f", {labels['confidence']}" if labels.get("confidence") else ""
         notes.append(f"label source: {labels['source']}{confidence}")

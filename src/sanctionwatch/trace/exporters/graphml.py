@@ -6,9 +6,10 @@ connectors (``kind = link``: a swap's or bridge's deposit recipient to its payou
 
 Node attributes: ``address, chain, hop`` (int; -1 for senders of source value outside the
 trace), ``category, categories`` (comma separated), ``label, stage, seed, terminal``
-(booleans), ``tainted_in`` and ``held`` (per asset as text, ``"400 ETH; 12.5 BTC"``),
-``tainted`` (double: tainted inflow in whole units of the primary asset, the graph's
-``primary_asset``).
+(booleans), ``evidence`` (a terminal's: why an unlabelled address is one, e.g. the sweep
+that makes it an exchange deposit address), ``tainted_in`` and ``held`` (per asset as text,
+``"400 ETH; 12.5 BTC"``), ``tainted`` (double: tainted inflow in whole units of the primary
+asset, the graph's ``primary_asset``).
 
 Edge attributes: every edge field (``tx_hash, position, chain, from_address, to_address,
 asset, amount`` as exact base-unit text, ``tainted_amount`` in base units, ``block_time, hop,
@@ -59,6 +60,7 @@ NODE_KEYS: tuple[tuple[str, AttrType], ...] = (
     ("stage", "string"),
     ("seed", "boolean"),
     ("terminal", "boolean"),
+    ("evidence", "string"),
     ("tainted_in", "string"),
     ("held", "string"),
     ("tainted", "double"),
@@ -131,6 +133,7 @@ def write(result: dict[str, Any], stream: TextIO) -> None:
             "stage": data.get("stage"),
             "seed": node.seed,
             "terminal": node.terminal,
+            "evidence": node.evidence,
             "tainted_in": amounts_text(result, tainted_in),
             "held": amounts_text(result, data.get("held")),
             "tainted": whole_float(result, tainted_in.get(primary, 0.0), str(primary)),
