@@ -143,6 +143,13 @@ def test_rows_only_other_models_reach_are_not_off_ramps(
         if not t["continued"] and t["tainted_amount"] > 0 and t["category"] not in OFF_RAMPS
     )  # fmt: skip
     assert other not in {t["address"] for t in summary["top_terminals"]}
+    # each named as the report names it (a swept deposit address by its wallet)
+    ramps = {t["address"]: t["service"] for t in data.off_ramps}
+    assert ramps
+    for t in summary["top_terminals"]:
+        assert t["service"] == ramps.get(t["address"], t["service"])
+        assert t["service"].startswith(str(t["category"]))
+    assert any("deposit address swept to" in t["service"] for t in summary["top_terminals"])
 
 
 def test_sankey_svg() -> None:

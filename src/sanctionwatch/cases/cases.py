@@ -423,7 +423,7 @@ def trace_summary(result: dict[str, Any]) -> dict[str, Any]:
     """Key figures of a trace result: counts, value ending per category (terminals that did
     not continue through a link), value by stage, and the largest terminal addresses."""
     summary = result.get("summary") or {}
-    from sanctionwatch.trace.ended import ended_terminals
+    from sanctionwatch.trace.ended import ended_terminals, service_name
 
     ends = ended_terminals(result)
     top = sorted(ends, key=lambda t: -float(t.get("tainted_amount") or 0.0))[:10]
@@ -442,6 +442,7 @@ def trace_summary(result: dict[str, Any]) -> dict[str, Any]:
                 "address": t.get("address"),
                 "category": t.get("category"),
                 "label": t.get("label"),
+                "service": service_name(t),  # a swept deposit: by the wallet it sweeps to
                 "asset": t.get("asset"),
                 "tainted_amount": t.get("tainted_amount"),
             }
