@@ -318,6 +318,17 @@ SWEPT = [
 def test_swept_deposit_names_its_sweep_and_wallet(graph_store: Any) -> None:
     g = graph_store
     store = g(SWEPT, {"H": "exchange"})
+    # D also swept a USDT deposit (asset 10) between the stolen deposit and its sweep: the
+    # sweep named is the stolen asset's
+    ids = dict(store.con.execute("SELECT address, id FROM addresses").fetchall())
+    for n, (sender, at) in enumerate((("X", 2), ("D", 15))):
+        receiver = "D" if sender == "X" else "H"
+        store.con.execute(
+            "INSERT INTO transfers VALUES ('ethereum', ?, 'token', '0', ?, ?, ?, ?, 10, 5, "
+            "NULL, true, 0, ?)",
+            [f"0x{100 + n:064x}", 100 + n, g.at(at).replace(tzinfo=None),
+             ids[g.addr(sender)], ids[g.addr(receiver)], 100 + n],
+        )  # fmt: skip
     result = trace(store, [("ethereum", g.addr("S"))], since=g.at(10), model="haircut")
     (d,) = (t for t in result.terminals if t["address"] == g.addr("D"))
     assert d["category"] == "exchange"

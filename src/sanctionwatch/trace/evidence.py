@@ -443,24 +443,24 @@ def _sweeps(
     index: TraceIndex, traces: dict[int, AssetTrace], deposits: list[int]
 ) -> dict[int, int]:
     """dense -> the index position of the sweep that shows a deposit address for what it is:
-    its first outgoing transfer at or after its first tainted inflow (of any asset of
-    ``traces``: the exchange swept the stolen deposit), else its last one before."""
-    if not deposits:
-        return {}
-    nodes = np.asarray(sorted(deposits), dtype=np.int64)
-    since = np.zeros(len(nodes), dtype=np.int64)
-    for k, d in enumerate(nodes.tolist()):
+    its first outgoing transfer of the stolen asset at or after its first tainted inflow
+    (the exchange swept the stolen deposit; of any asset when none is), else its last
+    one before."""
+    out: dict[int, int] = {}
+    for d in sorted(deposits):
         firsts = [tr.first_edge[d] for tr in traces.values() if d in tr.first_edge]
-        if firsts:
-            since[k] = index.t(firsts).min()
-    lo, hi = index.out_ranges(nodes, since)
-    start = index.out_offsets[nodes].astype(np.int64)
-    at = np.where(lo < hi, lo, hi - 1)
-    return {
-        d: int(p)
-        for d, p, s in zip(nodes.tolist(), at.tolist(), start.tolist(), strict=True)
-        if p >= s  # (a swept address sent at least one transfer: always)
-    }
+        start, end = int(index.out_offsets[d]), int(index.out_offsets[d + 1])
+        if end == start:  # (a swept address sent at least one transfer: always)
+            continue
+        if not firsts:
+            out[d] = start
+            continue
+        first = min(firsts, key=lambda p: (int(index.t([p])[0]), p))
+        lo, hi = index.out_ranges(np.array([d]), index.t([first]))
+        after = np.arange(int(lo[0]), int(hi[0]))
+        same = after[index.asset[after] == index.asset[first]]
+        out[d] = int(same[0]) if len(same) else int(after[0]) if len(after) else end - 1
+    return out
 
 
 def _sweep_fields(
