@@ -491,7 +491,7 @@ def _with_sweep(why: str | None, sweep: dict[str, Any] | None) -> str | None:
     if why is None or sweep is None:
         return why
     to = f"{sweep['label'] or 'exchange'} {sweep['address']}"
-    return f"{why}, e.g. sweep {sweep['tx_hash']} to {to}"
+    return f"{why}, e.g. sweep {sweep['tx_hash'] or '?'} to {to}"
 
 
 def _first_inflows(index: TraceIndex, main: dict[int, AssetTrace]) -> dict[int, int]:
