@@ -29,7 +29,7 @@ from sanctionwatch.labels.query import categories_of_ids, label_fields
 from sanctionwatch.store.db import Store
 from sanctionwatch.trace.arrays import distinct, find_sorted, lookup, member_mask
 from sanctionwatch.trace.engine import NO_HOP, AssetTrace, ModelRun, Reach, TraceResult
-from sanctionwatch.trace.index import F64, I64, TraceIndex
+from sanctionwatch.trace.index import F64, I64, MASK32, TraceIndex
 from sanctionwatch.trace.links import Link
 from sanctionwatch.trace.stages import (
     AccountColumns,
@@ -447,6 +447,7 @@ def _sweeps(
     (the exchange swept the stolen deposit; of any asset when none is), else its last
     one before."""
     out: dict[int, int] = {}
+    key, asset = index.key, index.asset
     for d in sorted(deposits):
         firsts = [tr.first_edge[d] for tr in traces.values() if d in tr.first_edge]
         start, end = int(index.out_offsets[d]), int(index.out_offsets[d + 1])
@@ -455,11 +456,11 @@ def _sweeps(
         if not firsts:
             out[d] = start
             continue
-        first = min(firsts, key=lambda p: (int(index.t([p])[0]), p))
-        lo, hi = index.out_ranges(np.array([d]), index.t([first]))
-        after = np.arange(int(lo[0]), int(hi[0]))
-        same = after[index.asset[after] == index.asset[first]]
-        out[d] = int(same[0]) if len(same) else int(after[0]) if len(after) else end - 1
+        first = min(firsts, key=lambda p: (int(key[p]) & MASK32, p))
+        # its outgoing transfers are key[start:end] (few): the first at the inflow's time
+        lo = start + int(np.searchsorted(key[start:end], (d << 32) | (int(key[first]) & MASK32)))
+        same = np.flatnonzero(asset[lo:end] == asset[first])
+        out[d] = lo + int(same[0]) if len(same) else lo if lo < end else end - 1
     return out
 
 
