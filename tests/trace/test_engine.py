@@ -359,3 +359,14 @@ def test_a_payment_into_a_labelled_deposit_address_is_not_a_sweep(graph_store: A
     result = trace(store, [("ethereum", g.addr("S"))], since=g.at(10), model="haircut")
     assert terminals(result) == {g.addr("P"): pytest.approx(40.0)}
     assert not any("swept_to" in t for t in result.terminals)
+
+
+def test_a_deposit_not_yet_swept_names_its_last_sweep(graph_store: Any) -> None:
+    # the stolen deposit (t=12) arrived after D's last sweep (t=5): that sweep is named
+    g = graph_store
+    store = g(SWEPT[:4], {"H": "exchange"})
+    result = trace(store, [("ethereum", g.addr("S"))], since=g.at(10), model="haircut")
+    (d,) = (t for t in result.terminals if t["address"] == g.addr("D"))
+    assert d["category"] == "exchange"
+    assert d["swept_to"]["block_time"] == g.at(5).isoformat()
+    assert d["swept_to"]["tx_hash"] == f"0x{1:064x}"
