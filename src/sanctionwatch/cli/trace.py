@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -72,6 +72,7 @@ def trace(
     from sanctionwatch.trace.engine import DEFAULT_STOP
     from sanctionwatch.trace.engine import trace as run_trace
     from sanctionwatch.trace.exporters import export
+    from sanctionwatch.trace.exporters._common import had_source
     from sanctionwatch.trace.seeds import resolve_seeds, seed_incidents
 
     if fmt not in FORMATS:
@@ -105,7 +106,7 @@ def trace(
             follow_links=links,
             seed_role="sender" if victims else "receiver",
         )
-    if not _stolen(result.summary):  # an empty result is easy to misread as "clean"
+    if not had_source(result.summary):  # an empty result is easy to misread as "clean"
         moved = "sent" if victims else "received"
         when = f"since {start.isoformat()}" if start is not None else "in the store"
         err.print(
@@ -118,15 +119,6 @@ def trace(
         sys.stdout.write(text)
     else:
         err.print(f"wrote {out_path}", highlight=False)
-
-
-def _stolen(summary: dict[str, Any]) -> bool:
-    """Whether any asset and model of the result had a source (stolen value) to trace."""
-    return any(
-        run.get("source", 0.0) > 0.0
-        for models in summary.get("assets", {}).values()
-        for run in models.values()
-    )
 
 
 def _asset_id(store: object, asset: str, seed_ids: list[int]) -> int:

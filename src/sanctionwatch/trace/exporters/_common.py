@@ -165,6 +165,16 @@ def terminal_category(terminal: Mapping[str, Any]) -> str:
     return f"{category} (continued)" if terminal.get("continued") else category
 
 
+def had_source(summary: Mapping[str, Any]) -> bool:
+    """Whether any asset and model of a trace had value to follow (a source): an empty
+    result is easy to misread as "clean", so the CLI and the table say it was empty."""
+    return any(
+        isinstance(run, Mapping) and (run.get("source") or 0) > 0
+        for per in (summary.get("assets") or {}).values()
+        for run in (per or {}).values()
+    )
+
+
 def terminal_label(terminal: Mapping[str, Any]) -> str:
     """A terminal's label; for an unlabelled one, why it is a terminal, so no row reads as a
     category without a reason: a deposit address by the wallet it sweeps to (its

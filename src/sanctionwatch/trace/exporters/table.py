@@ -16,6 +16,7 @@ from rich.text import Text
 from sanctionwatch.trace.exporters._common import (
     accounting,
     amounts_text,
+    had_source,
     primary_model,
     range_text,
     show,
@@ -50,7 +51,7 @@ def write(result: dict[str, Any], stream: TextIO) -> None:
 
 def _parts(result: dict[str, Any]) -> list[Text | Table]:
     parts: list[Text | Table] = [_heading(result)]
-    if not _traced_any(result):  # no asset had value to follow: empty tables say nothing
+    if not had_source(result.get("summary") or {}):  # empty tables would say nothing
         parts.append(Text("Nothing traced: no value to follow (see --since and --asset)."))
         parts.append(_footer(result))
         return parts
@@ -195,12 +196,3 @@ def _footer(result: dict[str, Any]) -> Text:
 def _count(result: dict[str, Any], key: str, one: str, many: str) -> str:
     n = len(result.get(key) or [])
     return f"{n:,} {one if n == 1 else many}"
-
-
-def _traced_any(result: dict[str, Any]) -> bool:
-    """Whether any asset and model had value to follow (a source), as the CLI tells."""
-    return any(
-        isinstance(run, dict) and (run.get("source") or 0) > 0
-        for per in ((result.get("summary") or {}).get("assets") or {}).values()
-        for run in (per or {}).values()
-    )
