@@ -44,6 +44,7 @@ from sanctionwatch.trace.transactions import (
     Transactions,
     read_addresses,
     read_transactions,
+    sweep_fields,
 )
 
 
@@ -471,20 +472,12 @@ def _sweep_fields(
     asset: str,
     tx: Transactions,
 ) -> dict[str, Any]:
-    """A swept deposit terminal's ``swept_to``: the exchange wallet it sends to, the
-    wallet's label with its source, and the sweep transfer (its store key and time)."""
+    """A swept deposit terminal's ``swept_to`` from its sweep transfer's index position."""
     _, (tx_hash, amount, when, pos, kind) = tx.gather(np.array([position], dtype=np.int64))
-    return {
-        "address": wallet[1],
-        "chain": wallet[0],
-        **label_fields(label),
-        "tx_hash": tx_hash[0],
-        "kind": kind[0],
-        "position": pos[0],
-        "asset": asset,
-        "amount": amount[0],
-        "block_time": when[0] or NO_TIME,  # (as an edge the store no longer holds)
-    }
+    # (a transfer the store no longer holds: the epoch, as its edge)
+    return sweep_fields(
+        wallet, label, tx_hash[0], asset, amount[0], when[0] or NO_TIME, (kind[0], pos[0])
+    )
 
 
 def _with_sweep(why: str | None, sweep: dict[str, Any] | None) -> str | None:

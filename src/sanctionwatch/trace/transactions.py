@@ -133,3 +133,31 @@ def read_addresses(con: duckdb.DuckDBPyConnection, store_ids: Sequence[int] | I6
     ids = np.asarray(found["id"], dtype=np.int64)
     by_id = stable_order(ids)
     return Addresses(ids[by_id], objects(found["chain"])[by_id], objects(found["address"])[by_id])
+
+
+def sweep_fields(
+    wallet: tuple[str, str],
+    label: dict[str, Any] | None,
+    tx_hash: str | None,
+    asset: str,
+    amount: str | None,
+    block_time: str,
+    in_tx: tuple[str | None, str | None] | None = None,
+) -> dict[str, Any]:
+    """A swept deposit terminal's ``swept_to`` (the account and the UTXO tracer write it
+    alike): the exchange wallet ``(chain, address)`` it sweeps to, the wallet's label with
+    its source (``labels.query.label_fields``), and the sweep: transaction, asset, exact
+    amount, time and, for one transfer of an account chain, its ``(kind, position)``."""
+    from sanctionwatch.labels.query import label_fields
+
+    kind_position = {} if in_tx is None else {"kind": in_tx[0], "position": in_tx[1]}
+    return {
+        "address": wallet[1],
+        "chain": wallet[0],
+        **label_fields(label),
+        "tx_hash": tx_hash,
+        **kind_position,
+        "asset": asset,
+        "amount": amount,
+        "block_time": block_time,
+    }

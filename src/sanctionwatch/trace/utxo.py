@@ -71,7 +71,7 @@ from sanctionwatch.trace.arrays import (
 )
 from sanctionwatch.trace.engine import DEFAULT_STOP, UNLABELED_HUB
 from sanctionwatch.trace.index import F64, I32, I64
-from sanctionwatch.trace.transactions import read_addresses
+from sanctionwatch.trace.transactions import read_addresses, sweep_fields
 
 B8 = npt.NDArray[np.bool_]
 I8 = npt.NDArray[np.int8]
@@ -1182,15 +1182,9 @@ def _terminal_reasons(
             hot_of[a] = sorted({int(index.addr_ids[x]) for x in index.out_addr[lo:hi] if x >= 0})
     hubs = [a for a in terminals if role[a] not in (STOP, DEPOSIT)]
     wanted = sorted({h for hot in hot_of.values() for h in hot} | set(hubs))
-    known = {
-        int(i): (str(text), c, lab, source, confidence)
-        for i, text, c, lab, source, confidence in store.con.execute(
-            "SELECT a.id, a.address, c.category, c.label, c.source, c.confidence "
-            "FROM addresses a LEFT JOIN address_categories c ON c.address_id = a.id "
-            "WHERE a.id IN (SELECT unnest(?::BIGINT[]))",
-            [wanted],
-        ).fetchall()
-    }
+    _, texts = read_addresses(store.con, wanted).columns(wanted, None)
+    text_of = {h: t for h, t in zip(wanted, texts, strict=True) if t is not None}
+    labels = categories_of_ids(store.con, wanted)
     reasons: dict[int, tuple[str, str]] = {}
     sweeps: dict[int, dict[str, Any]] = {}
     for a, d in zip(terminals, dense, strict=True):
@@ -1200,37 +1194,27 @@ def _terminal_reasons(
         elif role[a] == DEPOSIT:
             tx = sweep_of[a]
             swept = int(index.out_value[int(index.out_off[tx]) : int(index.out_off[tx + 1])].sum())
-            to = ", ".join(
-                f"{known[h][2] or 'exchange'} {known[h][0]}" for h in hot_of[a] if h in known
-            )
+            hot = [h for h in hot_of[a] if h in text_of]
+            label_of = {h: (labels.get(h) or {}).get("label") for h in hot}
+            to = ", ".join(f"{label_of[h] or 'exchange'} {text_of[h]}" for h in hot)
             reasons[a] = (
                 EXCHANGE,
                 "exchange deposit address (sweep heuristic): unlabelled, and every spend pays "
                 f"only exchange addresses, e.g. sweep {txid.get(tx, '?')} of "
                 f"{_amount(swept, decimals)} {sym} to {to}",
             )
-            wallets = sorted(
-                (h for h in hot_of[a] if h in known), key=lambda h: known[h][2] is None
-            )
-            if wallets:
-                text, _, lab, source, confidence = known[wallets[0]]
-                sweeps[a] = {
-                    "address": text,
-                    "chain": index.chain,
-                    "label": lab,
-                    "label_source": source,
-                    "label_confidence": confidence,
-                    "tx_hash": txid.get(tx),
-                    "asset": sym,
-                    "amount": str(swept),
-                    "block_time": datetime.fromtimestamp(int(index.tx_time[tx]), UTC).isoformat(),
-                }
+            if hot:  # the wallet named: a labelled one first
+                h = min(hot, key=lambda h: label_of[h] is None)
+                when = datetime.fromtimestamp(int(index.tx_time[tx]), UTC).isoformat()
+                sweeps[a] = sweep_fields(
+                    (index.chain, text_of[h]), labels.get(h), txid.get(tx), sym, str(swept), when
+                )
         else:
-            category = known.get(a, ("", None, None, None, None))[1]
+            hub: str | None = (labels.get(a) or {}).get("category")
             degree = int(index.degree[d])
             reasons[a] = (
-                UNLABELED_HUB if category is None else f"hub:{category}",
-                f"{category or 'unlabelled'} hub ({degree} outputs received and spent)",
+                UNLABELED_HUB if hub is None else f"hub:{hub}",
+                f"{hub or 'unlabelled'} hub ({degree} outputs received and spent)",
             )
     return reasons, sweeps
 
