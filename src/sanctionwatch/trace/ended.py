@@ -23,10 +23,14 @@ def service_name(terminal: Mapping[str, Any]) -> str:
     unlabelled deposit address found by the sweep heuristic, by the wallet it sweeps to
     (which exchange to ask)."""
     where = str(terminal.get("category") or "?")
-    if terminal.get("label"):
-        return f"{where}: {terminal['label']}"
+    named = terminal.get("label") or swept_name(terminal)
+    return f"{where}: {named}" if named else where
+
+
+def swept_name(terminal: Mapping[str, Any]) -> str | None:
+    """An unlabelled deposit address named by the exchange wallet it sweeps to (its
+    ``swept_to``: the wallet's label, else its address); None for any other terminal."""
     sweep = terminal.get("swept_to")
-    if sweep:
-        wallet = sweep.get("label") or sweep.get("address")
-        return f"{where}: deposit address swept to {wallet}"
-    return where
+    if not sweep:
+        return None
+    return f"deposit address swept to {sweep.get('label') or sweep.get('address')}"

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 from typing import Any
 
+from sanctionwatch.trace.ended import swept_name
+
 #: Precision for unit arithmetic: uint256 has 78 digits, plus the decimals.
 _PRECISION = 120
 
@@ -181,10 +183,8 @@ def terminal_label(terminal: Mapping[str, Any]) -> str:
     ``evidence`` gives the rule and the sweep), else its evidence."""
     if terminal.get("label"):
         return str(terminal["label"])
-    sweep = terminal.get("swept_to")
-    if sweep:
-        return f"(unlabelled) deposit address swept to {sweep.get('label') or sweep.get('address')}"
-    return str(terminal.get("evidence") or "")
+    swept = swept_name(terminal)
+    return f"(unlabelled) {swept}" if swept else str(terminal.get("evidence") or "")
 
 
 #: The accounting columns of ``summary.assets[asset][model]`` in display order.
