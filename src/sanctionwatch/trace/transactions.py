@@ -3,7 +3,8 @@ amount, block time in ISO 8601 UTC, kind and position in the transaction: by row
 hash, kind and position name one transfer, the store's key) and of the
 addresses at their ends ((chain, address) by id), each read in one query for all of them.
 The evidence of a trace (``evidence``) and of exposure paths (``exposure``) both come from
-here, so both write a transfer the same way.
+here, so both write a transfer the same way; so does a swept deposit's sweep
+(``sweep_fields``), for the account and the UTXO tracer.
 """
 
 from __future__ import annotations
